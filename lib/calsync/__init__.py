@@ -1,0 +1,1 @@
+"""calsync: the calendar-sync backend of a CRM."""
