@@ -1,0 +1,71 @@
+"""The domain: pure, framework-free models of both sides and of the ledger between them."""
+
+from calsync.domain.account import (
+    Account,
+    AccountStatus,
+    Channel,
+    Credentials,
+    PrivateEvents,
+    Problem,
+    Provider,
+    SyncSettings,
+    SyncState,
+    SyncType,
+)
+from calsync.domain.activity import (
+    DEFAULT_ACTIVITY_TYPES,
+    Activity,
+    ActivityType,
+    LinkedItem,
+    LinkedItemKind,
+    Origin,
+    User,
+    Visibility,
+)
+from calsync.domain.event import CalendarEvent, CalendarInfo, EventChange, RemovedEvent
+from calsync.domain.link import (
+    ChannelRoute,
+    Conflict,
+    Link,
+    LinkState,
+    OAuthState,
+    OutboxEntry,
+    Side,
+    SyncedFields,
+)
+from calsync.domain.schedule import Schedule, evolve
+
+__all__ = [
+    "DEFAULT_ACTIVITY_TYPES",
+    "Account",
+    "AccountStatus",
+    "Activity",
+    "ActivityType",
+    "CalendarEvent",
+    "CalendarInfo",
+    "Channel",
+    "ChannelRoute",
+    "Conflict",
+    "Credentials",
+    "EventChange",
+    "Link",
+    "LinkState",
+    "LinkedItem",
+    "LinkedItemKind",
+    "OAuthState",
+    "Origin",
+    "OutboxEntry",
+    "PrivateEvents",
+    "Problem",
+    "Provider",
+    "RemovedEvent",
+    "Schedule",
+    "Side",
+    "SyncSettings",
+    "SyncState",
+    "SyncType",
+    "SyncedFields",
+    "User",
+    "Visibility",
+    "evolve",
+]

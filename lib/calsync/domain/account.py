@@ -1,0 +1,126 @@
+"""A calendar connection: who owns it, how it syncs, and where its sync stands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from calsync.domain.activity import DEFAULT_ACTIVITY_TYPES, Visibility
+
+
+class Provider(StrEnum):
+    GOOGLE = "google"
+
+
+class AccountStatus(StrEnum):
+    READY_TO_CONNECT = "ready_to_connect"  # consent given, setup not finished (resumable)
+    SYNCING = "syncing"
+    SYNCED_PREVIOUSLY = "synced_previously"  # stopped; settings and tokens kept for reconnect
+    NEEDS_REAUTH = "needs_reauth"  # the provider no longer accepts the stored authorization
+    ERROR = "error"  # a permanent failure the user must act on (see Account.error)
+
+
+class SyncType(StrEnum):
+    ONE_WAY = "one_way"  # CRM -> calendar (plus calendar edits of CRM-made events)
+    TWO_WAY = "two_way"
+
+
+class PrivateEvents(StrEnum):
+    """How events marked private in the calendar appear in the CRM."""
+
+    EVERYONE = "everyone"  # everyone sees the details
+    ONLY_ME = "only_me"  # the time is blocked; only the owner sees details
+    SKIP = "skip"  # not brought in at all
+
+
+class SyncSettings(BaseModel):
+    """The user's sync options (all editable later)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    calendar_id: str = Field(min_length=1, max_length=1024)
+    sync_type: SyncType = SyncType.TWO_WAY
+    default_visibility: Visibility = Visibility.EVERYONE
+    private_events: PrivateEvents = PrivateEvents.ONLY_ME
+    import_as_type: str = Field(default="meeting", pattern=r"^[a-z0-9_]{1,40}$")
+    export_types: tuple[str, ...] = DEFAULT_ACTIVITY_TYPES
+    include_deal_and_contact: bool = True
+
+    @field_validator("export_types")
+    @classmethod
+    def _sorted_unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(set(value)))
+
+
+class Channel(BaseModel):
+    """A provider push channel. Only a hash of its secret token is kept."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    resource_id: str
+    calendar_id: str
+    token_hash: str
+    expires_at: AwareDatetime
+
+
+class Problem(BaseModel):
+    """What is wrong with an account, in words a user can act on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    message: str
+    at: AwareDatetime
+
+
+class SyncState(BaseModel):
+    """Where the account's sync stands. Written by the worker and the fan-out tick."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cursor: str | None = None  # the provider's change cursor (Google sync token)
+    cursor_calendar_id: str | None = None  # the calendar the cursor belongs to
+    window_start: AwareDatetime | None = None  # items ending before this are never synced
+    last_synced_at: AwareDatetime | None = None
+    next_check_at: AwareDatetime | None = None  # when the fan-out tick next polls it
+    failures: int = 0  # consecutive failed jobs (drives back-off)
+    lease_holder: str | None = None
+    lease_until: AwareDatetime | None = None
+
+
+class Account(BaseModel):
+    """One calendar connection of one CRM user."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    company_id: str
+    user_id: str
+    provider: Provider = Provider.GOOGLE
+    email: str
+    status: AccountStatus = AccountStatus.READY_TO_CONNECT
+    settings: SyncSettings | None = None  # None until the user first saves options
+    sync: SyncState = SyncState()
+    channel: Channel | None = None
+    error: Problem | None = None
+    scopes: tuple[str, ...] = ()
+    created_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    updated_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def is_syncing(self) -> bool:
+        return self.status is AccountStatus.SYNCING
+
+
+class Credentials(BaseModel):
+    """Decrypted OAuth tokens of an account. Lives in memory only; stored encrypted."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    access_token: SecretStr | None = None
+    refresh_token: SecretStr
+    expires_at: AwareDatetime | None = None
+    scopes: tuple[str, ...] = ()
