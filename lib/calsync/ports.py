@@ -257,7 +257,12 @@ class ChangePage:
 
 @dataclass(frozen=True)
 class CreateEvent:
-    """Create an event with a client-chosen id; retried creates can never make a second one."""
+    """Create an event with a client-chosen id; retried creates can never make a second one.
+
+    If a live event holds the id, the result is EXISTS (with that event, so the caller can see
+    whether it is its own earlier create, by `crm_activity_id`). If a deleted event holds it,
+    the adapter restores that event with these fields (providers keep ids of deleted events).
+    """
 
     event_id: str
     fields: SyncedFields

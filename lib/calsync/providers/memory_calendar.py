@@ -1,0 +1,172 @@
+"""A small calendar service in memory: the "server side" behind MemoryCalendarProvider.
+
+It keeps what calsync relies on from a real provider: client-chosen ids refused when taken
+(even by a deleted event), etags that change with every write, a change log with cursors that
+can be invalidated, tombstones for deletions, occurrences of recurring series, push channels,
+revocable authorizations and injectable faults. Tests also act through it as the user does in
+the provider's own app (`user_create`, `user_update`, `user_delete`, `user_delete_series`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from calsync.clock import SystemClock
+from calsync.domain.event import CalendarEvent, CalendarInfo
+from calsync.domain.schedule import evolve
+from calsync.errors import ProviderAuthError, ProviderError
+from calsync.ports import Clock
+
+EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
+
+
+@dataclass
+class StoredEvent:
+    event: CalendarEvent
+    seq: int
+    deleted: bool = False
+
+
+@dataclass
+class StoredCalendar:
+    info: CalendarInfo
+    owner: str
+    events: dict[str, StoredEvent] = field(default_factory=dict)
+    epoch: int = 0  # bumped to invalidate every cursor of this calendar
+
+
+@dataclass(frozen=True)
+class Notification:
+    channel_id: str
+    token: str
+    address: str
+    calendar_id: str
+
+
+@dataclass
+class WatchRecord:
+    channel_id: str
+    resource_id: str
+    calendar_id: str
+    address: str
+    token: str
+    expires_at: datetime
+    stopped: bool = False
+
+
+class MemoryCalendarService:
+    """Calendars of many users, shared by every MemoryCalendarProvider opened on it."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.lock = threading.RLock()
+        self.calendars: dict[str, StoredCalendar] = {}
+        self.revoked: set[str] = set()
+        self.watches: dict[str, WatchRecord] = {}
+        self.notifications: list[Notification] = []
+        self.calls: Counter[str] = Counter()  # requests per method
+        self.faults: list[tuple[str, ProviderError]] = []  # (method or "*", error) to raise next
+        self.last_seq = 0  # the sequence number of the latest change
+        self._etags = itertools.count(1)
+
+    # -- set-up and the user's own actions ---------------------------------------------------
+
+    def add_user(self, email: str, timezone: str = "UTC") -> CalendarInfo:
+        """A user with a primary calendar whose id is the email, as at Google."""
+        return self.add_calendar(email, email, primary=True, timezone=timezone)
+
+    def add_calendar(
+        self, owner: str, calendar_id: str, *, primary: bool = False, timezone: str = "UTC"
+    ) -> CalendarInfo:
+        with self.lock:
+            info = CalendarInfo(
+                id=calendar_id, name=calendar_id, primary=primary, writable=True, timezone=timezone
+            )
+            self.calendars.setdefault(calendar_id, StoredCalendar(info=info, owner=owner))
+            return self.calendars[calendar_id].info
+
+    def user_create(self, calendar_id: str, event: CalendarEvent) -> CalendarEvent:
+        """The user creates an event in their calendar app (a server-chosen id if none)."""
+        with self.lock:
+            event_id = event.id or f"u{next(self._etags):08d}"
+            return self.store(calendar_id, evolve(event, id=event_id, calendar_id=calendar_id))
+
+    def user_update(self, calendar_id: str, event_id: str, **changes: Any) -> CalendarEvent:
+        with self.lock:
+            current = self.live(calendar_id, event_id)
+            if current is None:
+                raise KeyError(event_id)
+            return self.store(calendar_id, evolve(current, **changes))
+
+    def user_delete(self, calendar_id: str, event_id: str) -> None:
+        with self.lock:
+            self.remove(calendar_id, event_id)
+
+    def user_delete_series(self, calendar_id: str, recurring_event_id: str) -> None:
+        with self.lock:
+            for stored in list(self.calendars[calendar_id].events.values()):
+                if stored.event.recurring_event_id == recurring_event_id and not stored.deleted:
+                    self.remove(calendar_id, stored.event.id)
+
+    def revoke(self, email: str) -> None:
+        """The user withdraws calsync's access: every later call fails with ProviderAuthError."""
+        self.revoked.add(email)
+
+    def invalidate_cursors(self, calendar_id: str) -> None:
+        with self.lock:
+            self.calendars[calendar_id].epoch += 1
+
+    def fail_next(self, method: str, error: ProviderError, times: int = 1) -> None:
+        """Make the next `times` calls of `method` ("*" for any) raise `error`."""
+        with self.lock:
+            self.faults.extend([(method, error)] * times)
+
+    # -- the store, used by the provider -------------------------------------------------------
+
+    def enter(self, email: str, method: str) -> None:
+        """Count a request and raise the auth error or injected fault it should meet."""
+        with self.lock:
+            self.calls[method] += 1
+            if email in self.revoked:
+                raise ProviderAuthError("the provider no longer accepts calsync's access")
+            for index, (name, error) in enumerate(self.faults):
+                if name in (method, "*"):
+                    del self.faults[index]
+                    raise error
+
+    def calendar(self, calendar_id: str) -> StoredCalendar | None:
+        return self.calendars.get(calendar_id)
+
+    def live(self, calendar_id: str, event_id: str) -> CalendarEvent | None:
+        stored = self.calendars[calendar_id].events.get(event_id)
+        return None if stored is None or stored.deleted else stored.event
+
+    def store(self, calendar_id: str, event: CalendarEvent) -> CalendarEvent:
+        """Write `event` as the new version: fresh etag, next change sequence."""
+        etag = f'"{next(self._etags)}"'
+        saved = evolve(event, calendar_id=calendar_id, etag=etag, updated=self.clock.now())
+        self.calendars[calendar_id].events[saved.id] = StoredEvent(saved, self._next_seq())
+        self._notify(calendar_id)
+        return saved
+
+    def remove(self, calendar_id: str, event_id: str) -> None:
+        stored = self.calendars[calendar_id].events[event_id]
+        stored.deleted, stored.seq = True, self._next_seq()
+        self._notify(calendar_id)
+
+    def _notify(self, calendar_id: str) -> None:
+        for watch in self.watches.values():
+            if watch.calendar_id == calendar_id and not watch.stopped:
+                self.notifications.append(
+                    Notification(watch.channel_id, watch.token, watch.address, calendar_id)
+                )
+
+    def _next_seq(self) -> int:
+        self.last_seq += 1
+        return self.last_seq
