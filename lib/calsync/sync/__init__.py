@@ -1,0 +1,1 @@
+"""The sync engine: a pure planner, an executor, and one account's job."""
