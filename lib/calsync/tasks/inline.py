@@ -1,0 +1,67 @@
+"""InlineTaskQueue: the TaskQueue port in process, for unit tests and the state machine.
+
+It records job requests, refusing a key it has already seen (as Cloud Tasks refuses a task name
+used recently), and runs them only when asked, so tests decide when jobs happen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    account_id: str
+    key: str | None
+    at: datetime | None
+
+
+class InlineTaskQueue:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[QueuedJob] = []
+        self._seen: set[str] = set()
+        self.enqueued = 0
+        self.duplicates = 0
+
+    def enqueue_sync(
+        self, account_id: str, *, key: str | None = None, at: datetime | None = None
+    ) -> bool:
+        with self._lock:
+            if key is not None and key in self._seen:
+                self.duplicates += 1
+                return False
+            if key is not None:
+                self._seen.add(key)
+            self._pending.append(QueuedJob(account_id, key, at))
+            self.enqueued += 1
+            return True
+
+    @property
+    def pending(self) -> list[QueuedJob]:
+        with self._lock:
+            return list(self._pending)
+
+    def take(self) -> list[QueuedJob]:
+        """Remove and return every pending job."""
+        with self._lock:
+            jobs, self._pending = self._pending, []
+            return jobs
+
+    def run_pending(self, run: Callable[[str], object], *, rounds: int = 20) -> int:
+        """Run pending jobs (and the jobs they enqueue) until none is left; returns how many ran.
+
+        Several requests for the same account in one round run once, as coalesced tasks do.
+        """
+        ran = 0
+        for _ in range(rounds):
+            jobs = self.take()
+            if not jobs:
+                return ran
+            for account_id in dict.fromkeys(job.account_id for job in jobs):
+                run(account_id)
+                ran += 1
+        return ran
