@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from calsync.clock import FakeClock
+
 
 @dataclass(frozen=True)
 class QueuedJob:
@@ -51,16 +53,23 @@ class InlineTaskQueue:
             jobs, self._pending = self._pending, []
             return jobs
 
-    def run_pending(self, run: Callable[[str], object], *, rounds: int = 20) -> int:
+    def run_pending(
+        self, run: Callable[[str], object], *, clock: FakeClock | None = None, rounds: int = 20
+    ) -> int:
         """Run pending jobs (and the jobs they enqueue) until none is left; returns how many ran.
 
         Several requests for the same account in one round run once, as coalesced tasks do.
+        With a FakeClock, time first moves to the latest dispatch time of the round: a job never
+        runs before its coalescing window has closed, as with the real queue.
         """
         ran = 0
         for _ in range(rounds):
             jobs = self.take()
             if not jobs:
                 return ran
+            due = [job.at for job in jobs if job.at is not None]
+            if clock is not None and due and max(due) > clock.now():
+                clock.set(max(due))
             for account_id in dict.fromkeys(job.account_id for job in jobs):
                 run(account_id)
                 ran += 1
