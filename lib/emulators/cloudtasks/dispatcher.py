@@ -70,6 +70,8 @@ class Dispatcher:
     def _deliver(self, delivery: Delivery) -> None:
         try:
             outcome = self._sender.send(delivery)
+            result = outcome.status or (outcome.error.name if outcome.error else "?")
+            log.info("%s %s -> %s", delivery.method, delivery.url, result)
             if outcome.ok and self._duplicate():
                 with self._state.cond:
                     self._state.counters.bump(delivery.queue.name, "duplicated")

@@ -33,6 +33,7 @@ MAX_TASK = 100 * 1024
 MAX_SCHEDULE_AHEAD = 30 * 24 * 3600.0
 _BODY_METHODS = (METHOD.POST, METHOD.PUT, METHOD.PATCH)
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_VALUE = re.compile(r"[\x20-\x7e\t]*")
 
 
 @dataclass
@@ -104,8 +105,11 @@ def _check_headers(headers: Any) -> None:
     if size >= MAX_HEADERS:
         raise invalid(f"Task.http_request.headers are too large: {size} bytes (limit 80 KB)")
     for key, value in headers.items():
-        if not _TOKEN.fullmatch(key) or "\n" in value or "\r" in value:
-            raise invalid(f"Task.http_request.headers has an invalid header: {key!r}")
+        if not _TOKEN.fullmatch(key) or not _VALUE.fullmatch(value):
+            raise invalid(
+                f"Task.http_request.headers has an invalid header {key!r}: names are HTTP "
+                "tokens, values printable ASCII"
+            )
 
 
 def _check_auth(http: Any) -> None:

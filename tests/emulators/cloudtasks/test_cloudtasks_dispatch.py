@@ -6,14 +6,15 @@ documented delay (less a little clock slack), never much later.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import time
 
 import pytest
+from emulators.cloudtasks.receiver import Received, Receiver
 from google.api_core import exceptions
 from google.cloud import tasks_v2
 
-from emulators.cloudtasks.receiver import Received, Receiver
 from tests.fixtures.cloudtasks import CloudTasksEmulator
 
 SLACK = 0.03  # clock and scheduling slack below a documented delay
@@ -31,7 +32,7 @@ def _fast_retries(attempts: int, backoff: float = 0.1, **extra: object) -> dict[
 
 
 def _gaps(received: list[Received]) -> list[float]:
-    return [later.time - earlier.time for earlier, later in zip(received, received[1:])]
+    return [later.time - earlier.time for earlier, later in itertools.pairwise(received)]
 
 
 def _stats(cloudtasks: CloudTasksEmulator, queue: str) -> dict[str, int]:

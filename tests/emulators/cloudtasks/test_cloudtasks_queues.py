@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from emulators.cloudtasks.receiver import Receiver
 from google.api_core import exceptions
 from google.cloud import tasks_v2
 from google.protobuf import duration_pb2, field_mask_pb2
 
-from emulators.cloudtasks.receiver import Receiver
 from tests.fixtures.cloudtasks import TOMBSTONE_SECONDS, CloudTasksEmulator
 
 State = tasks_v2.Queue.State

@@ -6,10 +6,10 @@ import datetime
 import time
 
 import pytest
+from emulators.cloudtasks.receiver import Receiver
 from google.api_core import exceptions
 from google.cloud import tasks_v2
 
-from emulators.cloudtasks.receiver import Receiver
 from tests.fixtures.cloudtasks import TOMBSTONE_SECONDS, CloudTasksEmulator
 
 View = tasks_v2.Task.View
@@ -94,7 +94,7 @@ def test_a_named_task_that_ran_keeps_its_name_taken(
 )
 def test_task_names_are_checked(cloudtasks: CloudTasksEmulator, task_id: str) -> None:
     queue = cloudtasks.make_queue()
-    with pytest.raises(exceptions.InvalidArgument, match="task.name"):
+    with pytest.raises(exceptions.InvalidArgument, match=r"task\.name"):
         cloudtasks.http_task(queue.name, URL, name=f"{queue.name}/tasks/{task_id}")
 
 
@@ -120,6 +120,8 @@ def test_a_task_name_must_be_in_the_parent_queue_and_the_queue_must_exist(
         ({"http_request": {"url": "https://x.example.com/" + "a" * 2100}}, "longer than 2083"),
         ({"http_request": {"url": URL, "http_method": "GET", "body": b"x"}}, "body"),
         ({"http_request": {"url": URL, "headers": {"Bad Name": "v"}}}, "invalid header"),
+        ({"http_request": {"url": URL, "headers": {"X-Name": "Zo\u00eb"}}}, "invalid header"),
+        ({"http_request": {"url": URL, "headers": {"X-Split": "a\r\nb: c"}}}, "invalid header"),
         ({"http_request": {"url": URL, "headers": {"X-Big": "v" * 82_000}}}, "too large"),
         ({"http_request": {"url": URL, "body": b"x" * 103_000}}, "Task size too large"),
         ({"http_request": {"url": URL}, "dispatch_deadline": {"seconds": 14}}, "dispatch_deadline"),
