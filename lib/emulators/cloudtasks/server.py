@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,13 +31,18 @@ class Emulator:
         service = CloudTasksService(self.state, self.dispatcher)
         self._grpc = grpc.server(ThreadPoolExecutor(max_workers=16, thread_name_prefix="rpc"))
         self._grpc.add_generic_rpc_handlers((service.handler(),))
-        self.port = self._grpc.add_insecure_port(f"{host}:{port}")
-        if not self.port:
-            raise OSError(f"cannot listen for gRPC on {host}:{port}")
+        try:
+            self.port = self._grpc.add_insecure_port(f"{host}:{port}")
+        except RuntimeError as error:
+            raise OSError(f"cannot listen for gRPC on {host}:{port}: {error}") from None
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._http = make_server(host, http_port, AdminApp(self.state, self.issuer), threaded=True)
-        self.http_port = self._http.server_port
-        self._http_thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        listener = socket.create_server((host, http_port))  # OSError if taken
+        self.http_port = int(listener.getsockname()[1])
+        app = AdminApp(self.state, self.issuer)
+        self._http = make_server(host, self.http_port, app, threaded=True, fd=listener.detach())
+        self._http_thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
 
     def start(self) -> None:
         self.dispatcher.start()
@@ -44,6 +50,6 @@ class Emulator:
         self._http_thread.start()
 
     def stop(self) -> None:
-        self._grpc.stop(grace=1).wait()
+        self._grpc.stop(grace=0.5).wait()
         self._http.shutdown()
         self.dispatcher.stop()

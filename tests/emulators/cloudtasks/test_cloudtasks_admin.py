@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -108,12 +109,25 @@ def test_rpcs_outside_the_scope_answer_unimplemented(cloudtasks: CloudTasksEmula
         cloudtasks.make_queue("routed", http_target={"http_method": "GET"})
 
 
-def test_bad_command_line_options_exit_with_a_message() -> None:
-    command = [sys.executable, "-m", "emulators.cloudtasks", "--port", "0", "--duplicate-rate", "2"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--duplicate-rate", "2"], "duplicate_rate"),
+        (["--min-dispatch-deadline", "0"], "min_dispatch_deadline_seconds"),
+        (["--workers", "1"], "--workers"),
+        (["--http-port", "BUSY"], "in use"),
+    ],
+)
+def test_bad_command_line_options_exit_with_a_message(options: list[str], message: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = str(busy.getsockname()[1])
+        command = [sys.executable, "-m", "emulators.cloudtasks", "--port", "0"]
+        command += [port if option == "BUSY" else option for option in options]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
     assert done.returncode == 2
-    assert "duplicate_rate" in done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_the_benchmark_runs_at_a_small_size(cloudtasks: CloudTasksEmulator) -> None:
