@@ -8,6 +8,7 @@ import json
 import pytest
 import requests
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from emulators.cloudtasks.oidc import ISSUER
 from emulators.cloudtasks.receiver import Receiver
 from google.auth import exceptions as auth_exceptions
@@ -93,8 +94,9 @@ def test_the_jwks_and_the_certificate_publish_the_same_signing_key(
         cloudtasks.admin.base_url + "/.well-known/openid-configuration", timeout=5
     ).json()
 
-    numbers = x509.load_pem_x509_certificate(pems[header["kid"]].encode()).public_key()
-    public = numbers.public_numbers()  # type: ignore[union-attr]
+    key = x509.load_pem_x509_certificate(pems[header["kid"]].encode()).public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    public = key.public_numbers()
     assert header["alg"] == jwk["alg"] == "RS256"
     assert jwk["kid"] == header["kid"]
     assert _b64_int(jwk["n"]) == public.n

@@ -1,10 +1,16 @@
-"""The retry arithmetic and the token bucket on their own, against the reference's examples."""
+"""The retry arithmetic and the token bucket against the reference's examples, alone and live."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from emulators.cloudtasks.model import TokenBucket
+from emulators.cloudtasks.receiver import Receiver
 from emulators.cloudtasks.retry import RetryPolicy
+from google.cloud import tasks_v2
+
+from tests.fixtures.cloudtasks import CloudTasksEmulator
 
 
 def _policy(attempts: int = 100, duration: float = 0.0) -> RetryPolicy:
@@ -54,3 +60,38 @@ def test_the_token_bucket_allows_a_burst_then_refills_at_the_rate() -> None:
     assert bucket.take(0.5) is True
     assert bucket.take(100.0) is True  # refills up to capacity, not beyond
     assert [bucket.take(100.0) for _ in range(3)] == [True, True, False]
+
+
+def test_the_emulator_reschedules_failed_attempts_by_that_schedule(
+    cloudtasks: CloudTasksEmulator, task_receiver: Receiver
+) -> None:
+    # RunTask forces each attempt in a paused queue; after a failure the task's schedule_time is
+    # the attempt's dispatch time plus the back-off, which GetTask shows exactly.
+    retry = {
+        "max_attempts": -1,
+        "min_backoff": {"seconds": 10},
+        "max_backoff": {"seconds": 300},
+        "max_doublings": 3,
+    }
+    queue = cloudtasks.make_queue(retry_config=retry)
+    cloudtasks.client.pause_queue(name=queue.name)
+    task_receiver.respond(status=500)
+    task = cloudtasks.http_task(queue.name, task_receiver.url)
+
+    delays = []
+    for attempt in range(1, 9):
+        cloudtasks.client.run_task(name=task.name)
+        after = _responded(cloudtasks, task.name, attempt)
+        delays.append(
+            after.schedule_time.timestamp() - after.last_attempt.dispatch_time.timestamp()
+        )
+
+    assert [round(delay, 3) for delay in delays] == [10, 20, 40, 80, 160, 240, 300, 300]
+
+
+def _responded(cloudtasks: CloudTasksEmulator, name: str, count: int) -> tasks_v2.Task:
+    deadline = time.monotonic() + 5
+    while (task := cloudtasks.client.get_task(name=name)).response_count < count:
+        assert time.monotonic() < deadline, f"attempt {count} got no response"
+        time.sleep(0.02)
+    return task
