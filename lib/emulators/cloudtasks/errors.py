@@ -1,0 +1,35 @@
+"""The one error type the emulator raises for a request it refuses: a gRPC status and a message."""
+
+from __future__ import annotations
+
+import grpc
+
+
+class RpcError(Exception):
+    """A request refused with a real Cloud Tasks status code (INVALID_ARGUMENT, NOT_FOUND, ...)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def invalid(message: str) -> RpcError:
+    return RpcError(grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def not_found(what: str, name: str) -> RpcError:
+    return RpcError(grpc.StatusCode.NOT_FOUND, f"{what} does not exist: {name}")
+
+
+def already_exists(what: str, name: str, detail: str = "") -> RpcError:
+    suffix = f" ({detail})" if detail else ""
+    return RpcError(grpc.StatusCode.ALREADY_EXISTS, f"{what} already exists: {name}{suffix}")
+
+
+def failed_precondition(message: str) -> RpcError:
+    return RpcError(grpc.StatusCode.FAILED_PRECONDITION, message)
+
+
+def unimplemented(message: str) -> RpcError:
+    return RpcError(grpc.StatusCode.UNIMPLEMENTED, f"{message} (not supported by this emulator)")
