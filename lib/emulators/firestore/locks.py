@@ -175,22 +175,25 @@ class TransactionTable:
         return blockers
 
     def _wait(self, txn: Transaction | None, blockers: set[Transaction], alive: Alive) -> None:
+        """Wait for a blocker to finish (or a poll to pass); break a cycle instead if any."""
         if txn is not None:
-            txn.waiting_for = blockers
-            self._break_cycle(txn)
-        if txn is None or txn.doomed is None:
-            self.cond.wait(_POLL)
+            txn.waiting_for = blockers  # kept while waiting, for others' cycle checks
+            if self._break_cycle(txn):
+                txn.waiting_for = set()
+                return  # a victim released its locks: look again at once
+        self.cond.wait(_POLL)
         if txn is not None:
             txn.waiting_for = set()
         self.sweep()
         if not alive():
             raise RpcError(grpc.StatusCode.CANCELLED, "The caller went away while waiting.")
 
-    def _break_cycle(self, start: Transaction) -> None:
+    def _break_cycle(self, start: Transaction) -> bool:
         cycle = _find_cycle(start)
         if cycle:
             victim = max(cycle, key=lambda t: (t.priority, t.id))
             self.doom(victim, "deadlock with another transaction")
+        return bool(cycle)
 
     def _release(self, txn: Transaction) -> None:
         for rel in txn.documents:

@@ -91,6 +91,34 @@ def test_a_write_to_a_document_a_transaction_read_waits_for_the_commit(
     assert ref.get().get("owner") == "intruder"  # applied after the transaction committed
 
 
+def test_a_write_into_a_collection_a_transaction_queried_waits_for_the_commit(
+    firestore_client: firestore.Client,
+):
+    outbox = firestore_client.collection("outbox")
+    outbox.document("o1").set({"n": 1})
+    writer_done = threading.Event()
+    drained: list[list[str]] = []
+
+    def enqueue() -> None:
+        firestore.Client(project=PROJECT).document("outbox/o2").set({"n": 2})
+        writer_done.set()
+
+    @firestore.transactional
+    def drain(transaction: firestore.Transaction) -> None:
+        entries = list(outbox.stream(transaction=transaction))
+        drained.append([entry.id for entry in entries])
+        if len(drained) == 1:
+            threading.Thread(target=enqueue).start()
+            assert not writer_done.wait(1.0), "the insert did not wait for the transaction"
+        for entry in entries:
+            transaction.delete(entry.reference)
+
+    drain(firestore_client.transaction())
+    assert writer_done.wait(JOIN)
+    assert drained == [["o1"]]
+    assert [entry.id for entry in outbox.stream()] == ["o2"]  # nothing lost, nothing drained twice
+
+
 def test_failed_transaction_rolls_back_and_releases_its_locks(firestore_client: firestore.Client):
     db = firestore_client
     ref = db.document("states/s1")
