@@ -129,22 +129,24 @@ def _field(pb: Any, database: str, info: FilterInfo) -> Predicate:
     info.negatives += op in _NEGATIVE
     what = f"Filter on {pb.field.field_path!r}"
     value = values.check_query_value(pb.value, what)
-    if op in _LIST_OPS:
-        elements = list(value.array_value.values) if values.kind(value) == "array_value" else []
-        if not elements:
-            raise invalid(f"{what}: IN, NOT_IN and ARRAY_CONTAINS_ANY need a non-empty array.")
-        if op == NOT_IN and len(elements) > 10:
-            raise invalid(f"{what}: NOT_IN accepts at most 10 values.")
-    get = getter(segments)
+    to_key: Callable[[Any], Key] = values.key
     if segments == NAME:
         if op in (ARRAY_CONTAINS, ANY):
             raise invalid(f"{what}: __name__ cannot be used with array operators.")
-        target_keys = [name_key_of(e, database, what) for e in elements] if op in _LIST_OPS else []
-        target = None if op in _LIST_OPS else name_key_of(value, database, what)
-    else:
-        target_keys = [values.key(e) for e in elements] if op in _LIST_OPS else []
-        target = None if op in _LIST_OPS else values.key(value)
-    return _field_predicate(op, get, target, frozenset(target_keys), segments)
+        to_key = lambda v: name_key_of(v, database, what)  # noqa: E731
+    if op in _LIST_OPS:
+        keys = frozenset(to_key(element) for element in _list_operand(value, op, what))
+        return _field_predicate(op, getter(segments), None, keys, segments)
+    return _field_predicate(op, getter(segments), to_key(value), frozenset(), segments)
+
+
+def _list_operand(value: Any, op: int, what: str) -> list[Any]:
+    elements = list(value.array_value.values) if values.kind(value) == "array_value" else []
+    if not elements:
+        raise invalid(f"{what}: IN, NOT_IN and ARRAY_CONTAINS_ANY need a non-empty array.")
+    if op == NOT_IN and len(elements) > 10:
+        raise invalid(f"{what}: NOT_IN accepts at most 10 values.")
+    return elements
 
 
 def _field_predicate(

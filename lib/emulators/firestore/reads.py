@@ -159,7 +159,9 @@ class Reads:
             if request.WhichOneof("query_type") != expected:
                 raise invalid(f"The request needs a {expected}.")
             sq = getattr(request, expected)
-        if request.HasField("explain_options"):
+        if "explain_options" in request.DESCRIPTOR.fields_by_name and request.HasField(
+            "explain_options"
+        ):
             raise unimplemented(
                 "Query explain (explain_options) is not supported by this emulator."
             )

@@ -137,6 +137,17 @@ def test_select_projects_fields_and_can_return_names_only(firestore_client: fire
     assert [(s.id, s.to_dict()) for s in names_only] == [("a", {})]
 
 
+def test_partition_query_answers_one_partition_covering_everything(
+    firestore_client: firestore.Client,
+):
+    db = firestore_client
+    for path in ("accounts/a1/links/l1", "accounts/a2/links/l2"):
+        db.document(path).set({})
+    partitions = list(db.collection_group("links").get_partitions(4))
+    found = [s.id for partition in partitions for s in partition.query().stream()]
+    assert sorted(found) == ["l1", "l2"]
+
+
 def test_collection_group_queries_span_every_parent(firestore_client: firestore.Client):
     db = firestore_client
     db.document("accounts/a1/links/l1").set({"event": "e1"})
