@@ -55,7 +55,7 @@ def test_two_threads_incrementing_one_counter_in_transactions_end_exact(
         except BaseException as error:  # surfaced below
             errors.append(error)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -81,7 +81,7 @@ def test_a_write_to_a_document_a_transaction_read_waits_for_the_commit(
     def take_lease(transaction: firestore.Transaction) -> None:
         seen.append(ref.get(transaction=transaction).get("owner"))
         if len(seen) == 1:
-            threading.Thread(target=competing_write).start()
+            threading.Thread(target=competing_write, daemon=True).start()
             assert not writer_done.wait(1.0), "the write did not wait for the transaction"
         transaction.update(ref, {"owner": "worker"})
 
@@ -108,7 +108,7 @@ def test_a_write_into_a_collection_a_transaction_queried_waits_for_the_commit(
         entries = list(outbox.stream(transaction=transaction))
         drained.append([entry.id for entry in entries])
         if len(drained) == 1:
-            threading.Thread(target=enqueue).start()
+            threading.Thread(target=enqueue, daemon=True).start()
             assert not writer_done.wait(1.0), "the insert did not wait for the transaction"
         for entry in entries:
             transaction.delete(entry.reference)
@@ -134,7 +134,9 @@ def test_failed_transaction_rolls_back_and_releases_its_locks(firestore_client: 
         consume(db.transaction())
     assert ref.get().get("used") is False
     done = threading.Event()
-    threading.Thread(target=lambda: (ref.update({"used": "later"}), done.set())).start()
+    threading.Thread(
+        target=lambda: (ref.update({"used": "later"}), done.set()), daemon=True
+    ).start()
     assert done.wait(JOIN)
     assert ref.get().get("used") == "later"
 
@@ -189,7 +191,9 @@ def test_deadlocked_transactions_are_resolved_and_both_complete(
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=move, args=pair) for pair in (("x", "y"), ("y", "x"))]
+    threads = [
+        threading.Thread(target=move, args=pair, daemon=True) for pair in (("x", "y"), ("y", "x"))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
