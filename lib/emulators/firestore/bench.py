@@ -1,0 +1,221 @@
+"""Benchmark of the Firestore emulator (``python -m emulators.firestore.bench`` prints JSON).
+
+Measured through the official client against a freshly started emulator (or ``address``):
+
+- ``set_per_second``: sequential ``DocumentReference.set()`` calls with ``documents`` already
+  in the collection, and ``set_per_second_empty`` into an empty one (a write's cost must not
+  grow with its collection);
+- ``batch_commit_ms``: median time of a ``batch_size``-write batch commit into that collection;
+- ``query_ms``: median time of an equality query returning one document out of it;
+- ``noop_set_per_second``: the same ``set()`` loop against a gRPC server whose Commit does
+  nothing: the ceiling that gRPC-Python and the client library allow on this machine;
+- ``engine_set_per_second`` / ``engine_batch_commit_ms``: the same writes handed straight to
+  the emulator's Commit handler in-process, i.e. the emulator's own cost without gRPC and
+  the client library (which dominate the end-to-end figures on a small machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Iterator, Sequence
+from concurrent import futures
+from contextlib import contextmanager
+from typing import Any
+
+import grpc
+from google.cloud import firestore
+from google.cloud.firestore_v1.types import firestore as firestore_types
+
+from emulators import launch
+from emulators.firestore import server
+from emulators.firestore.mutations import Mutations
+from emulators.firestore.service import Emulator
+
+PROJECT = "calsync-bench"
+_DATABASE = f"projects/{PROJECT}/databases/(default)"
+
+
+def _doc(i: int) -> dict[str, Any]:
+    return {"i": i, "bucket": i % 100, "name": f"doc {i}", "tags": ["a", "b"], "meta": {"v": i}}
+
+
+@contextmanager
+def _endpoint(address: str | None, module: str = "emulators.firestore") -> Iterator[str]:
+    if address is not None:
+        yield address
+        return
+    running = launch.start(module, *(["--noop-server"] if module.endswith("bench") else []))
+    try:
+        yield running.address
+    finally:
+        running.stop()
+
+
+def _serve_noop(host: str, port: int) -> None:
+    """A Firestore endpoint whose Commit answers at once without doing anything."""
+    response_class = firestore_types.CommitResponse.pb()
+
+    def commit(request: Any, context: Any) -> Any:
+        response = response_class()
+        for _ in request.writes:
+            response.write_results.add()
+        return response
+
+    handler = grpc.method_handlers_generic_handler(
+        server.SERVICE,
+        {
+            "Commit": grpc.unary_unary_rpc_method_handler(
+                commit,
+                request_deserializer=firestore_types.CommitRequest.pb().FromString,
+                response_serializer=response_class.SerializeToString,
+            )
+        },
+    )
+    noop = grpc.server(futures.ThreadPoolExecutor(max_workers=8), handlers=[handler])
+    bound = noop.add_insecure_port(f"{host}:{port}")
+    noop.start()
+    launch.announce_ready("firestore-noop", host, bound)
+    noop.wait_for_termination()
+
+
+def _client(address: str) -> firestore.Client:
+    previous = os.environ.get("FIRESTORE_EMULATOR_HOST")
+    os.environ["FIRESTORE_EMULATOR_HOST"] = address
+    try:
+        return firestore.Client(project=PROJECT)
+    finally:
+        if previous is None:
+            os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
+        else:
+            os.environ["FIRESTORE_EMULATOR_HOST"] = previous
+
+
+def _fill(collection: firestore.CollectionReference, client: firestore.Client, count: int) -> None:
+    for start in range(0, count, 500):
+        batch = client.batch()
+        for i in range(start, min(count, start + 500)):
+            batch.set(collection.document(f"d{i:07}"), _doc(i))
+        batch.commit()
+
+
+def _set_rate(collection: firestore.CollectionReference, sets: int) -> float:
+    started = time.perf_counter()
+    for i in range(sets):
+        collection.document(f"s{i:07}").set(_doc(i))
+    return sets / (time.perf_counter() - started)
+
+
+def _batch_ms(client: firestore.Client, collection: Any, batches: int, size: int) -> float:
+    timings = []
+    for round_ in range(batches):
+        batch = client.batch()
+        for i in range(size):
+            batch.set(collection.document(f"b{round_}-{i:05}"), _doc(i))
+        started = time.perf_counter()
+        batch.commit()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def _query_ms(collection: firestore.CollectionReference, documents: int, queries: int) -> float:
+    timings = []
+    for round_ in range(queries + 1):
+        wanted = (round_ * 7919) % max(documents, 1)
+        query = collection.where(filter=firestore.FieldFilter("i", "==", wanted)).limit(10)
+        started = time.perf_counter()
+        list(query.stream())
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings[1:])  # the first query builds the index
+
+
+class _Context:
+    def is_active(self) -> bool:
+        return True
+
+
+def _engine(documents: int, sets: int, batch_size: int) -> dict[str, float]:
+    mutations = Mutations(Emulator())
+    request_class = firestore_types.CommitRequest.pb()
+
+    def commit(names: Sequence[str]) -> float:
+        request = request_class(database=_DATABASE)
+        for name in names:
+            w = request.writes.add()
+            w.update.name = f"{_DATABASE}/documents/bench/{name}"
+            for key, value in (("i", 1), ("bucket", 2)):
+                w.update.fields[key].integer_value = value
+            w.update.fields["name"].string_value = name
+        started = time.perf_counter()
+        mutations.Commit(request, _Context())
+        return time.perf_counter() - started
+
+    for start in range(0, documents, 500):
+        commit([f"d{i:07}" for i in range(start, min(documents, start + 500))])
+    single = sum(commit([f"s{i:07}"]) for i in range(sets))
+    batch = statistics.median(commit([f"b{r}-{i:05}" for i in range(batch_size)]) for r in range(5))
+    return {"engine_set_per_second": sets / single, "engine_batch_commit_ms": batch * 1000}
+
+
+def run(
+    *,
+    documents: int = 10_000,
+    sets: int = 2_000,
+    batches: int = 10,
+    batch_size: int = 500,
+    queries: int = 50,
+    address: str | None = None,
+) -> dict[str, float]:
+    """Measure and return the figures described in the module docstring."""
+    figures = _engine(documents, sets, batch_size)  # first, before gRPC threads exist here
+    with _endpoint(address) as endpoint:
+        client = _client(endpoint)
+        _set_rate(client.collection("bench_warm_up"), min(sets, 200))
+        figures["set_per_second_empty"] = _set_rate(client.collection("bench_empty"), sets)
+        big = client.collection("bench")
+        _fill(big, client, documents)
+        figures["set_per_second"] = _set_rate(big, sets)
+        figures["batch_commit_ms"] = _batch_ms(client, big, batches, batch_size)
+        figures["query_ms"] = _query_ms(big, documents, queries)
+        client.close()  # type: ignore[no-untyped-call]
+    with _endpoint(None, "emulators.firestore.bench") as noop_endpoint:
+        noop = _client(noop_endpoint)
+        _set_rate(noop.collection("warm"), min(sets, 200))
+        figures["noop_set_per_second"] = _set_rate(noop.collection("bench"), sets)
+        noop.close()  # type: ignore[no-untyped-call]
+    rounded = {key: round(value, 2) for key, value in figures.items()}
+    return {"documents": documents, "batch_size": batch_size, **rounded}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulators.firestore.bench")
+    parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument("--sets", type=int, default=2_000)
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--address", help="an emulator already running (host:port)")
+    parser.add_argument("--noop-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.noop_server:
+        _serve_noop(args.host, args.port)
+        return 0
+    figures = run(
+        documents=args.documents,
+        sets=args.sets,
+        batches=args.batches,
+        batch_size=args.batch_size,
+        queries=args.queries,
+        address=args.address,
+    )
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""The benchmark still runs (at toy sizes; its figures are for `make bench`, never asserted)."""
+
+from __future__ import annotations
+
+from emulators.firestore import bench
+
+
+def test_benchmark_runs_at_tiny_sizes_and_reports_every_figure():
+    figures = bench.run(documents=30, sets=10, batches=2, batch_size=10, queries=2)
+    expected = {
+        "set_per_second",
+        "set_per_second_empty",
+        "batch_commit_ms",
+        "query_ms",
+        "noop_set_per_second",
+        "engine_set_per_second",
+        "engine_batch_commit_ms",
+    }
+    assert expected <= figures.keys()
+    assert all(figures[name] > 0 for name in expected)
+    assert figures["documents"] == 30
