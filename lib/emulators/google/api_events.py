@@ -86,6 +86,7 @@ def insert(call: Call, calendar_id: str) -> Reply:
         raise errors.invalid("A new event cannot be cancelled.")
     clean = {k: v for k, v in request.items() if k not in ("recurringEventId", "originalStartTime")}
     body = prepare(clean, calendar, conference_version=_conference_version(call))
+    body.setdefault("iCalUID", f"{event_id}@google.com")
     event = call.sim.writer.create(calendar, event_id, body, creator=call.email)
     return Reply(event_resource(event, calendar, call.email))
 
