@@ -24,16 +24,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m emulators.google", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--auto-consent", action="store_true",
-                        help="approve authorization requests that carry login_hint at once")  # fmt: skip
+    parser.add_argument(
+        "--auto-consent",
+        action="store_true",
+        help="approve authorization requests that carry login_hint at once",
+    )
     parser.add_argument("--client-id", action="append", default=[], help="repeatable")
-    parser.add_argument("--client-secret", action="append", default=[],
-                        help="one per --client-id, in the same order")  # fmt: skip
-    parser.add_argument("--redirect-uri", action="append", default=[],
-                        help="allowed for every --client-id (repeatable)")  # fmt: skip
+    parser.add_argument(
+        "--client-secret",
+        action="append",
+        default=[],
+        help="one per --client-id, in the same order",
+    )
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        help="allowed for every --client-id (repeatable)",
+    )
     parser.add_argument("--access-token-ttl", type=int, default=3599, help="seconds")
-    parser.add_argument("--horizon-days", type=int, default=730,
-                        help="how far ahead open-ended series are expanded")  # fmt: skip
+    parser.add_argument(
+        "--horizon-days", type=int, default=730, help="how far ahead open-ended series are expanded"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     if len(args.client_id) != len(args.client_secret):
@@ -66,8 +78,9 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     port = server.server_port
-    announce_ready("google", args.host, port, url=f"http://{args.host}:{port}",
-                   client_id=DEFAULT_CLIENT_ID)  # fmt: skip
+    announce_ready(
+        "google", args.host, port, url=f"http://{args.host}:{port}", client_id=DEFAULT_CLIENT_ID
+    )
     try:
         server.serve_forever()
     except (KeyboardInterrupt, SystemExit):

@@ -52,8 +52,12 @@ class AdminEndpoints:
 
     def _user(self, email: str) -> dict[str, Any]:
         user = self.sim.store.user(email)
-        return {"email": user.email, "sub": user.sub, "name": user.name,
-                "primaryCalendarId": user.email}  # fmt: skip
+        return {
+            "email": user.email,
+            "sub": user.sub,
+            "name": user.name,
+            "primaryCalendarId": user.email,
+        }
 
     def _token(self, request: Request, email: str) -> tuple[int, dict[str, Any]]:
         body = _object(request)
@@ -128,7 +132,7 @@ class AdminEndpoints:
                     "calendarId": c.calendar_id,
                     "address": c.address,
                     "email": c.email,
-                }  # fmt: skip
+                }
                 for c in live
             ]
         }

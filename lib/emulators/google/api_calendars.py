@@ -66,8 +66,12 @@ def get_entry(call: Call, calendar_id: str) -> Reply:
 def entry(calendar: Calendar, email: str) -> dict[str, Any]:
     """A ``calendarListEntry`` as ``email`` sees it (a deleted calendar is a tombstone)."""
     if calendar.deleted:
-        return {"kind": "calendar#calendarListEntry", "etag": calendar.etag, "id": calendar.id,
-                "deleted": True}  # fmt: skip
+        return {
+            "kind": "calendar#calendarListEntry",
+            "etag": calendar.etag,
+            "id": calendar.id,
+            "deleted": True,
+        }
     role = calendar.role_of(email)
     owned = role == "owner"
     color, background = _COLORS[calendar.primary]

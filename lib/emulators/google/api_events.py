@@ -111,14 +111,16 @@ def _write(call: Call, calendar_id: str, event_id: str, *, patch: bool) -> Reply
         revive = request.get("status") in ("confirmed", "tentative")
         if event.deleted and not revive:
             raise errors.deleted()
-        body = prepare(request, calendar, event.body, patch=patch,
-                       conference_version=_conference_version(call))  # fmt: skip
+        body = prepare(
+            request, calendar, event.body, patch=patch, conference_version=_conference_version(call)
+        )
         writer.replace(calendar, event, body)
     elif found.series is not None and found.slot is not None:
         original = when_to_resource(found.slot, calendar.time_zone)
         base = instance_body(found.series, original)
-        body = prepare(request, calendar, base, patch=patch,
-                       conference_version=_conference_version(call))  # fmt: skip
+        body = prepare(
+            request, calendar, base, patch=patch, conference_version=_conference_version(call)
+        )
         event = writer.create(calendar, event_id, body, creator=found.series.creator)
         event.created = found.series.created
     else:

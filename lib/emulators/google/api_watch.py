@@ -15,26 +15,22 @@ _CHANNEL_ID = re.compile(r"^[A-Za-z0-9\-_+/=]{1,64}$")
 
 
 def list_events(call: Call, calendar_id: str) -> Reply:
-    calendar = call.calendar(calendar_id)
-    sim = call.sim
-    page = listing.list_events(
-        calendar, call.email, call.params, sim.expander, sim.store.tick, sim.store.generation
-    )
-    return Reply(page)
+    return Reply(_lister(call, calendar_id).events(call.params, call.sim.store.tick()))
 
 
 def instances(call: Call, calendar_id: str, event_id: str) -> Reply:
-    calendar = call.calendar(calendar_id)
-    series = calendar.events.get(event_id)
+    lister = _lister(call, calendar_id)
+    series = lister.calendar.events.get(event_id)
     if series is None or series.series_id:
         raise errors.not_found()
     if series.deleted:
         raise errors.deleted()
-    sim = call.sim
-    page = listing.list_instances(
-        calendar, call.email, series, call.params, sim.expander, sim.store.generation
-    )
-    return Reply(page)
+    return Reply(lister.instances(series, call.params))
+
+
+def _lister(call: Call, calendar_id: str) -> listing.Lister:
+    calendar = call.calendar(calendar_id)
+    return listing.Lister(calendar, call.email, call.sim.expander, call.sim.store.generation)
 
 
 def watch(call: Call, calendar_id: str) -> Reply:

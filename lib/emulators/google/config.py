@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 DEFAULT_CLIENT_ID = "calsync-local.apps.googleusercontent.com"
-DEFAULT_CLIENT_SECRET = "calsync-local-secret"  # noqa: S105 - a public, test-only value
+DEFAULT_CLIENT_SECRET = "calsync-local-secret"
 GOOGLE_UI_CLIENT_ID = "google-calendar-ui"
 """The client id recorded on tokens minted by ``/_admin/users/{email}/token`` (Google's apps)."""
 

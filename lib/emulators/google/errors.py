@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 
-
 class ApiError(Exception):
     """A Calendar API error: HTTP status plus one ``errors[]`` entry."""
 

@@ -45,10 +45,10 @@ _OBJECTS = (
     "workingLocationProperties",
     "birthdayProperties",
 )
+_COMPOUND = ("attendees", "reminders", "extendedProperties", "conferenceData", "attachments")
+_SPECIAL = ("recurrence", "sequence", "eventType")
 _WRITABLE = frozenset(
-    (*_STRINGS, *_BOOLS, *_OBJECTS, *_DATETIME_FIELDS, *_ENUMS, "recurrence", "sequence")
-    + ("attendees", "reminders", "extendedProperties", "conferenceData", "attachments")
-    + ("eventType",)
+    (*_STRINGS, *_BOOLS, *_OBJECTS, *_DATETIME_FIELDS, *_ENUMS, *_COMPOUND, *_SPECIAL)
 )
 
 

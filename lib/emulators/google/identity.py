@@ -60,9 +60,13 @@ class Identity:
         }
 
     def id_token(
-        self, user: User, client_id: str, scopes: frozenset[str], access_token: str,
+        self,
+        user: User,
+        client_id: str,
+        scopes: frozenset[str],
+        access_token: str,
         nonce: str | None = None,
-    ) -> str:  # fmt: skip
+    ) -> str:
         """A signed ID token for ``user`` (email claims only with the email scope)."""
         now = int(time.time())
         claims: dict[str, Any] = {

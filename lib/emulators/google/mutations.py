@@ -116,7 +116,8 @@ def instance_body(series: StoredEvent, original_start: dict[str, Any]) -> dict[s
             {"date": (slot.day + (end.day - start.day)).isoformat()},
         )
     else:
-        assert start.instant is not None and end.instant is not None
+        assert start.instant is not None
+        assert end.instant is not None
         body["start"] = dict(original_start)
         shifted = slot.shifted(end.instant - start.instant)
         body["end"] = when_to_resource(When(instant=shifted.instant, tz=end.tz), "UTC")

@@ -46,24 +46,37 @@ class OAuthEndpoints:
             return consent_page.error(401, "invalid_client", "The OAuth client was not found.")
         redirect_uri = args.get("redirect_uri", "")
         if not client.allows_redirect(redirect_uri):
-            return consent_page.error(400, "redirect_uri_mismatch", "The redirect URI in the "
-                                      "request does not match the ones registered for the client.")  # fmt: skip
+            return consent_page.error(
+                400,
+                "redirect_uri_mismatch",
+                "The redirect URI does not match the ones registered for the client.",
+            )
         redirect = _Redirect(redirect_uri, args.get("state"))
         try:
-            scopes = self._requested_scopes(args)
-            prompt = args.get("prompt", "").split()
-            hint = args.get("login_hint")
-            if from_form:
-                if args.get("decision") != "allow":
-                    raise OAuthError("access_denied", "The user denied access.")
-                return self._approve(client, args, scopes, args.get("email", ""), redirect)
-            if "none" in prompt:
-                return self._silent(client, args, scopes, hint, redirect)
-            if self.sim.config.auto_consent and hint:
-                return self._approve(client, args, scopes, hint, redirect)
-            return consent_page.form(args, sorted(scopes), hint or "")
+            return self._decide(client, args, redirect, from_form=from_form)
         except OAuthError as error:
             return redirect.to(error=error.error, error_description=error.description)
+
+    def _decide(
+        self,
+        client: OAuthClient,
+        args: MultiDict[str, str],
+        redirect: _Redirect,
+        *,
+        from_form: bool,
+    ) -> Response:
+        """Approve, refuse (by raising) or ask the person, once client and URI are trusted."""
+        scopes = self._requested_scopes(args)
+        hint = args.get("login_hint")
+        if from_form:
+            if args.get("decision") != "allow":
+                raise OAuthError("access_denied", "The user denied access.")
+            return self._approve(client, args, scopes, args.get("email", ""), redirect)
+        if "none" in args.get("prompt", "").split():
+            return self._silent(client, args, scopes, hint, redirect)
+        if self.sim.config.auto_consent and hint:
+            return self._approve(client, args, scopes, hint, redirect)
+        return consent_page.form(args, sorted(scopes), hint or "")
 
     def _requested_scopes(self, args: MultiDict[str, str]) -> frozenset[str]:
         if args.get("response_type") != "code":
@@ -84,16 +97,28 @@ class OAuthEndpoints:
             raise OAuthError("invalid_request", "Invalid access_type.")
         return frozenset(scopes)
 
-    def _silent(self, client: OAuthClient, args: MultiDict[str, str], scopes: frozenset[str],
-                hint: str | None, redirect: _Redirect) -> Response:  # fmt: skip
+    def _silent(
+        self,
+        client: OAuthClient,
+        args: MultiDict[str, str],
+        scopes: frozenset[str],
+        hint: str | None,
+        redirect: _Redirect,
+    ) -> Response:
         if not hint:
             raise OAuthError("login_required", "No user is signed in.")
         if not scopes <= self.sim.grants.consented_scopes(hint.lower(), client.client_id):
             raise OAuthError("consent_required", "The user has not consented to these scopes.")
         return self._approve(client, args, scopes, hint, redirect)
 
-    def _approve(self, client: OAuthClient, args: MultiDict[str, str], scopes: frozenset[str],
-                 email: str, redirect: _Redirect) -> Response:  # fmt: skip
+    def _approve(
+        self,
+        client: OAuthClient,
+        args: MultiDict[str, str],
+        scopes: frozenset[str],
+        email: str,
+        redirect: _Redirect,
+    ) -> Response:
         with self.sim.store.lock:
             try:
                 user, _ = self.sim.store.ensure_user(email.strip())
@@ -118,8 +143,9 @@ class OAuthEndpoints:
             nonce=args.get("nonce"),
         )
         grants.new_code(code)
-        return redirect.to(code=code.code, scope=" ".join(sorted(scopes)), authuser="0",
-                           prompt="consent")  # fmt: skip
+        return redirect.to(
+            code=code.code, scope=" ".join(sorted(scopes)), authuser="0", prompt="consent"
+        )
 
     def token(self, request: Request) -> Response:
         try:
@@ -156,8 +182,9 @@ class OAuthEndpoints:
         if not form.get("redirect_uri"):
             raise OAuthError("invalid_request", "Missing required parameter: redirect_uri")
         grants = self.sim.grants
-        code = grants.redeem(form["code"], client.client_id, form["redirect_uri"],
-                             form.get("code_verifier"))  # fmt: skip
+        code = grants.redeem(
+            form["code"], client.client_id, form["redirect_uri"], form.get("code_verifier")
+        )
         grant = grants.grant(code.email, client.client_id, code.scopes, code.offline)
         code.grant = grant
         token = grants.issue(grant)

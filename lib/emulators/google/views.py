@@ -17,16 +17,52 @@ from emulators.google.model import Calendar, StoredEvent
 from emulators.google.timefmt import When, format_micros, parse_when, when_to_resource
 
 _ORDER = (
-    "kind", "etag", "id", "status", "htmlLink", "created", "updated", "summary", "description",
-    "location", "colorId", "creator", "organizer", "start", "end", "endTimeUnspecified",
-    "recurrence", "recurringEventId", "originalStartTime", "transparency", "visibility",
-    "iCalUID", "sequence", "attendees", "extendedProperties", "hangoutLink", "conferenceData",
-    "reminders", "eventType",
-)  # fmt: skip
+    "kind",
+    "etag",
+    "id",
+    "status",
+    "htmlLink",
+    "created",
+    "updated",
+    "summary",
+    "description",
+    "location",
+    "colorId",
+    "creator",
+    "organizer",
+    "start",
+    "end",
+    "endTimeUnspecified",
+    "recurrence",
+    "recurringEventId",
+    "originalStartTime",
+    "transparency",
+    "visibility",
+    "iCalUID",
+    "sequence",
+    "attendees",
+    "extendedProperties",
+    "hangoutLink",
+    "conferenceData",
+    "reminders",
+    "eventType",
+)
 _BUSY_ONLY = (
-    "kind", "etag", "id", "status", "created", "updated", "start", "end", "recurringEventId",
-    "originalStartTime", "transparency", "visibility", "iCalUID", "eventType",
-)  # fmt: skip
+    "kind",
+    "etag",
+    "id",
+    "status",
+    "created",
+    "updated",
+    "start",
+    "end",
+    "recurringEventId",
+    "originalStartTime",
+    "transparency",
+    "visibility",
+    "iCalUID",
+    "eventType",
+)
 
 
 def event_resource(event: StoredEvent, calendar: Calendar, viewer: str) -> dict[str, Any]:
@@ -80,8 +116,12 @@ def instance_resource(
     return redact(_ordered(base), calendar.role_of(viewer))
 
 
-def tombstone(event_id: str, etag: str, original_start: dict[str, Any] | None = None,
-              series_id: str | None = None) -> dict[str, Any]:  # fmt: skip
+def tombstone(
+    event_id: str,
+    etag: str,
+    original_start: dict[str, Any] | None = None,
+    series_id: str | None = None,
+) -> dict[str, Any]:
     """The minimal cancelled entry lists carry for deletions."""
     resource: dict[str, Any] = {
         "kind": "calendar#event",
@@ -109,7 +149,8 @@ def redact(resource: dict[str, Any], role: str) -> dict[str, Any]:
 def _duration(start: When, end: When) -> timedelta:
     if start.day is not None and end.day is not None:
         return end.day - start.day
-    assert start.instant is not None and end.instant is not None
+    assert start.instant is not None
+    assert end.instant is not None
     return end.instant - start.instant
 
 

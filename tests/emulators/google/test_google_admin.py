@@ -49,7 +49,8 @@ def test_client_retries_get_through_injected_faults(google: GoogleSim, google_se
     google.set_faults({"methods": {"*": {"failNext": [503, 429]}}})
     start = time.monotonic()
     page = google_service.events().list(calendarId="primary").execute(num_retries=3)
-    assert page["kind"] == "calendar#events" and time.monotonic() - start < 30
+    assert page["kind"] == "calendar#events"
+    assert time.monotonic() - start < 30
 
 
 def test_error_rates_and_latency(google: GoogleSim, google_service) -> None:
@@ -74,8 +75,12 @@ def test_error_rates_and_latency(google: GoogleSim, google_service) -> None:
 
 def test_fault_configuration_is_validated(google: GoogleSim) -> None:
     url = f"{google.url}/_admin/faults"
-    for bad in ({"methods": {"x": {"error500": 2}}}, {"quota": {"status": 500}}, {"nonsense": 1},
-                {"methods": {"x": {"failNext": [200]}}}):  # fmt: skip
+    for bad in (
+        {"methods": {"x": {"error500": 2}}},
+        {"quota": {"status": 500}},
+        {"nonsense": 1},
+        {"methods": {"x": {"failNext": [200]}}},
+    ):
         refused = requests.post(url, json=bad, timeout=10)
         assert refused.status_code == 400, bad
         assert refused.json()["error"]["message"].startswith("Invalid faults")
@@ -117,6 +122,9 @@ def test_admin_token_acts_as_the_user(google: GoogleSim, google_user: str) -> No
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
-    assert response.status_code == 200 and response.json()["creator"]["email"] == google_user
-    unknown = requests.post(f"{google.url}/_admin/calendars/nope/invalidate-sync-tokens", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["creator"]["email"] == google_user
+    unknown = requests.post(
+        f"{google.url}/_admin/calendars/nope/invalidate-sync-tokens", timeout=10
+    )
     assert unknown.status_code == 404

@@ -11,8 +11,9 @@ from tests.fixtures.google import GoogleSim, list_all, timed
 
 
 def _body(n: int, **fields: Any) -> dict[str, Any]:
-    return timed(f"b{n}", f"2031-02-01T{n % 24:02d}:00:00Z", f"2031-02-01T{n % 24:02d}:30:00Z",
-                 **fields)  # fmt: skip
+    return timed(
+        f"b{n}", f"2031-02-01T{n % 24:02d}:00:00Z", f"2031-02-01T{n % 24:02d}:30:00Z", **fields
+    )
 
 
 def test_a_batch_of_50_inserts(google: GoogleSim, google_service) -> None:
@@ -40,19 +41,32 @@ def test_parts_fail_independently(google_service) -> None:
     def record(rid: str, response: Any, error: Any) -> None:
         outcomes.append((rid, response, error))
 
-    batch.add(google_service.events().insert(calendarId="primary", body=_body(1, id="same1")),
-              callback=record, request_id="first")  # fmt: skip
-    batch.add(google_service.events().insert(calendarId="primary", body=_body(2, id="same1")),
-              callback=record, request_id="second")  # fmt: skip
-    batch.add(google_service.events().delete(calendarId="primary", eventId="same1"),
-              callback=record, request_id="third")  # fmt: skip
-    batch.add(google_service.events().get(calendarId="primary", eventId="same1"),
-              callback=record, request_id="fourth")  # fmt: skip
+    batch.add(
+        google_service.events().insert(calendarId="primary", body=_body(1, id="same1")),
+        callback=record,
+        request_id="first",
+    )
+    batch.add(
+        google_service.events().insert(calendarId="primary", body=_body(2, id="same1")),
+        callback=record,
+        request_id="second",
+    )
+    batch.add(
+        google_service.events().delete(calendarId="primary", eventId="same1"),
+        callback=record,
+        request_id="third",
+    )
+    batch.add(
+        google_service.events().get(calendarId="primary", eventId="same1"),
+        callback=record,
+        request_id="fourth",
+    )
     batch.execute()
     by_id = {rid: (response, error) for rid, response, error in outcomes}
     assert by_id["first"][0]["id"] == "same1"
     error = by_id["second"][1]
-    assert isinstance(error, HttpError) and error.resp.status == 409
+    assert isinstance(error, HttpError)
+    assert error.resp.status == 409
     assert by_id["third"] == ("", None)
     assert by_id["fourth"][0]["status"] == "cancelled"
 
@@ -75,13 +89,22 @@ def test_malformed_batches_are_refused(google: GoogleSim) -> None:
     plain = requests.post(url, data="x", headers={"Content-Type": "text/plain"}, timeout=10)
     assert plain.status_code == 400
     boundary = "b"
-    part = "--b\r\nContent-Type: application/http\r\n\r\nGET /calendar/v3/users/me/calendarList\r\n\r\n"
+    request_line = "GET /calendar/v3/users/me/calendarList\r\n\r\n"
+    part = f"--b\r\nContent-Type: application/http\r\n\r\n{request_line}"
     too_many = part * 1001 + "--b--\r\n"
-    big = requests.post(url, data=too_many, timeout=30,
-                        headers={"Content-Type": f"multipart/mixed; boundary={boundary}"})  # fmt: skip
+    big = requests.post(
+        url,
+        data=too_many,
+        timeout=30,
+        headers={"Content-Type": f"multipart/mixed; boundary={boundary}"},
+    )
     assert big.status_code == 400
-    garbage = "--b\r\nContent-Type: application/http\r\nContent-ID: <x>\r\n\r\nnot http\r\n--b--\r\n"
-    answer = requests.post(url, data=garbage, timeout=10,
-                           headers={"Content-Type": "multipart/mixed; boundary=b"})  # fmt: skip
+    garbage = (
+        "--b\r\nContent-Type: application/http\r\nContent-ID: <x>\r\n\r\nnot http\r\n--b--\r\n"
+    )
+    answer = requests.post(
+        url, data=garbage, timeout=10, headers={"Content-Type": "multipart/mixed; boundary=b"}
+    )
     assert answer.status_code == 200
-    assert "HTTP/1.1 400 Bad Request" in answer.text and "Content-ID: <response-x>" in answer.text
+    assert "HTTP/1.1 400 Bad Request" in answer.text
+    assert "Content-ID: <response-x>" in answer.text

@@ -24,13 +24,16 @@ def test_primary_calendar_has_the_users_email_as_id(google_service, google_user:
         (google_user, "owner", True)
     ]
     calendar = google_service.calendars().get(calendarId="primary").execute()
-    assert calendar["id"] == google_user and calendar["kind"] == "calendar#calendar"
+    assert calendar["id"] == google_user
+    assert calendar["kind"] == "calendar#calendar"
 
 
 def test_secondary_calendars(google_service) -> None:
-    created = google_service.calendars().insert(
-        body={"summary": "CRM activities", "timeZone": "Europe/Berlin"}
-    ).execute()
+    created = (
+        google_service.calendars()
+        .insert(body={"summary": "CRM activities", "timeZone": "Europe/Berlin"})
+        .execute()
+    )
     assert created["id"].endswith("@group.calendar.google.com")
     entries = {e["id"]: e for e in google_service.calendarList().list().execute()["items"]}
     assert entries[created["id"]]["summary"] == "CRM activities"
@@ -45,11 +48,14 @@ def test_secondary_calendars(google_service) -> None:
     assert _status(google_service.events().list(calendarId=created["id"])) == (404, "notFound")
 
 
-def test_shared_calendars_carry_the_granted_role(google: GoogleSim, google_service,
-                                                 google_user: str) -> None:  # fmt: skip
+def test_shared_calendars_carry_the_granted_role(
+    google: GoogleSim, google_service, google_user: str
+) -> None:
     google_service.events().insert(calendarId="primary", body=BODY).execute()
-    google_service.acl().insert(calendarId="primary", body={
-        "role": "reader", "scope": {"type": "user", "value": "bob@example.com"}}).execute()  # fmt: skip
+    google_service.acl().insert(
+        calendarId="primary",
+        body={"role": "reader", "scope": {"type": "user", "value": "bob@example.com"}},
+    ).execute()
     google.create_user("bob@example.com")
     bob = google.service("bob@example.com")
     roles = {e["id"]: e["accessRole"] for e in bob.calendarList().list().execute()["items"]}
@@ -57,7 +63,8 @@ def test_shared_calendars_carry_the_granted_role(google: GoogleSim, google_servi
     writable = bob.calendarList().list(minAccessRole="writer").execute()["items"]
     assert [e["id"] for e in writable] == ["bob@example.com"]
     seen = bob.events().list(calendarId=google_user).execute()["items"][0]
-    assert "summary" not in seen and seen["visibility"] == "private"
+    assert "summary" not in seen
+    assert seen["visibility"] == "private"
     refused = bob.events().insert(calendarId=google_user, body=BODY)
     assert _status(refused) == (403, "requiredAccessLevel")
     stranger = google.service(google.create_user("eve@example.com")["email"])
@@ -70,6 +77,10 @@ def test_calendar_list_sync_reports_deleted_calendars(google_service) -> None:
     google_service.calendars().delete(calendarId=created["id"]).execute()
     changes = google_service.calendarList().list(syncToken=first["nextSyncToken"]).execute()
     assert changes["items"] == [
-        {"kind": "calendar#calendarListEntry", "etag": changes["items"][0]["etag"],
-         "id": created["id"], "deleted": True}
-    ]  # fmt: skip
+        {
+            "kind": "calendar#calendarListEntry",
+            "etag": changes["items"][0]["etag"],
+            "id": created["id"],
+            "deleted": True,
+        }
+    ]

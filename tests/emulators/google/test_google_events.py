@@ -32,17 +32,22 @@ def test_client_ids_are_validated_and_unique(google_service) -> None:
         call = events.insert(calendarId="primary", body=timed("a", START, END, id=bad))
         assert _error(call) == (400, "invalid"), bad
     generated = _insert(google_service, timed("b", START, END))["id"]
-    assert len(generated) >= 5 and set(generated) <= set("0123456789abcdefghijklmnopqrstuv")
+    assert len(generated) >= 5
+    assert set(generated) <= set("0123456789abcdefghijklmnopqrstuv")
 
 
 def test_etag_and_updated_change_on_every_write(google_service) -> None:
     event = _insert(google_service, timed("a", START, END))
     time.sleep(0.002)
-    patched = google_service.events().patch(
-        calendarId="primary", eventId=event["id"], body={"summary": "b"}
-    ).execute()
-    assert patched["etag"] != event["etag"] and patched["updated"] > event["updated"]
-    assert patched["created"] == event["created"] and patched["summary"] == "b"
+    patched = (
+        google_service.events()
+        .patch(calendarId="primary", eventId=event["id"], body={"summary": "b"})
+        .execute()
+    )
+    assert patched["etag"] != event["etag"]
+    assert patched["updated"] > event["updated"]
+    assert patched["created"] == event["created"]
+    assert patched["summary"] == "b"
 
 
 def test_if_match_and_if_none_match(google_service) -> None:
@@ -83,9 +88,12 @@ def test_deleted_events_are_tombstones(google_service) -> None:
 
 def test_times_all_day_and_time_zones(google_service) -> None:
     day = _insert(google_service, all_day("holiday", "2031-05-01", "2031-05-02"))
-    assert day["start"] == {"date": "2031-05-01"} and day["end"] == {"date": "2031-05-02"}
-    zoned = _insert(google_service, timed("z", "2031-05-01T08:00:00Z", "2031-05-01T09:00:00Z",
-                                          tz="Europe/Berlin"))  # fmt: skip
+    assert day["start"] == {"date": "2031-05-01"}
+    assert day["end"] == {"date": "2031-05-02"}
+    zoned = _insert(
+        google_service,
+        timed("z", "2031-05-01T08:00:00Z", "2031-05-01T09:00:00Z", tz="Europe/Berlin"),
+    )
     assert zoned["start"] == {"dateTime": "2031-05-01T10:00:00+02:00", "timeZone": "Europe/Berlin"}
     events = google_service.events()
     empty = all_day("x", "2031-05-01", "2031-05-01")
@@ -103,14 +111,19 @@ def test_times_all_day_and_time_zones(google_service) -> None:
 
 def test_fields_calsync_maps(google_service) -> None:
     body = timed(
-        "meeting", START, END,
-        description="<b>agenda</b>", location="Room 1", visibility="private",
+        "meeting",
+        START,
+        END,
+        description="<b>agenda</b>",
+        location="Room 1",
+        visibility="private",
         transparency="transparent",
         attendees=[{"email": "Guest@Example.com", "displayName": "Guest"}],
         reminders={"useDefault": False, "overrides": [{"method": "popup", "minutes": 5}]},
-        conferenceData={"createRequest": {"requestId": "r1",
-                                          "conferenceSolutionKey": {"type": "hangoutsMeet"}}},
-    )  # fmt: skip
+        conferenceData={
+            "createRequest": {"requestId": "r1", "conferenceSolutionKey": {"type": "hangoutsMeet"}}
+        },
+    )
     event = _insert(google_service, body, conferenceDataVersion=1)
     assert (event["visibility"], event["transparency"]) == ("private", "transparent")
     assert event["attendees"] == [
@@ -120,17 +133,19 @@ def test_fields_calsync_maps(google_service) -> None:
     assert event["conferenceData"]["createRequest"]["status"] == {"statusCode": "success"}
     ignored = _insert(google_service, {**body, "id": "nomeet00001"})
     assert "conferenceData" not in ignored
-    assert _error(google_service.events().insert(
-        calendarId="primary", body=timed("x", START, END, visibility="secret")
-    )) == (400, "invalid")  # fmt: skip
+    assert _error(
+        google_service.events().insert(
+            calendarId="primary", body=timed("x", START, END, visibility="secret")
+        )
+    ) == (400, "invalid")
 
 
 def test_extended_properties_follow_googles_limits(google_service) -> None:
     props = {"crmId": "42", "k" * 45: "dropped", "long": "v" * 2000}
-    event = _insert(google_service, timed("a", START, END,
-                                          extendedProperties={"private": props}))  # fmt: skip
+    event = _insert(google_service, timed("a", START, END, extendedProperties={"private": props}))
     private = event["extendedProperties"]["private"]
-    assert set(private) == {"crmId", "long"} and len(private["long"]) == 1024
+    assert set(private) == {"crmId", "long"}
+    assert len(private["long"]) == 1024
     too_many = {f"p{i}": "x" for i in range(301)}
     call = google_service.events().insert(
         calendarId="primary", body=timed("a", START, END, extendedProperties={"shared": too_many})
@@ -142,28 +157,52 @@ def test_extended_properties_follow_googles_limits(google_service) -> None:
 
 
 def test_patch_merges_and_update_replaces(google_service) -> None:
-    event = _insert(google_service, timed(
-        "a", START, END, location="L", attendees=[{"email": "a@x.com"}, {"email": "b@x.com"}],
-        extendedProperties={"private": {"keep": "1", "drop": "2"}}))  # fmt: skip
+    event = _insert(
+        google_service,
+        timed(
+            "a",
+            START,
+            END,
+            location="L",
+            attendees=[{"email": "a@x.com"}, {"email": "b@x.com"}],
+            extendedProperties={"private": {"keep": "1", "drop": "2"}},
+        ),
+    )
     events = google_service.events()
-    patched = events.patch(calendarId="primary", eventId=event["id"], body={
-        "attendees": [{"email": "c@x.com"}],
-        "extendedProperties": {"private": {"drop": None, "new": "3"}}}).execute()  # fmt: skip
+    patched = events.patch(
+        calendarId="primary",
+        eventId=event["id"],
+        body={
+            "attendees": [{"email": "c@x.com"}],
+            "extendedProperties": {"private": {"drop": None, "new": "3"}},
+        },
+    ).execute()
     assert [a["email"] for a in patched["attendees"]] == ["c@x.com"]
     assert patched["extendedProperties"]["private"] == {"keep": "1", "new": "3"}
     assert patched["location"] == "L"
-    updated = events.update(calendarId="primary", eventId=event["id"],
-                            body=timed("b", START, END)).execute()  # fmt: skip
-    assert "location" not in updated and "extendedProperties" not in updated
-    assert "attendees" not in updated and updated["summary"] == "b"
+    updated = events.update(
+        calendarId="primary", eventId=event["id"], body=timed("b", START, END)
+    ).execute()
+    assert "location" not in updated
+    assert "extendedProperties" not in updated
+    assert "attendees" not in updated
+    assert updated["summary"] == "b"
 
 
 def test_reminder_changes_do_not_bump_updated(google_service) -> None:
     event = _insert(google_service, timed("a", START, END))
     time.sleep(0.002)
-    changed = google_service.events().patch(calendarId="primary", eventId=event["id"], body={
-        "reminders": {"useDefault": False, "overrides": []}}).execute()  # fmt: skip
-    assert changed["updated"] == event["updated"] and changed["etag"] != event["etag"]
+    changed = (
+        google_service.events()
+        .patch(
+            calendarId="primary",
+            eventId=event["id"],
+            body={"reminders": {"useDefault": False, "overrides": []}},
+        )
+        .execute()
+    )
+    assert changed["updated"] == event["updated"]
+    assert changed["etag"] != event["etag"]
 
 
 def test_event_types(google_service, google: GoogleSim) -> None:
@@ -174,18 +213,22 @@ def test_event_types(google_service, google: GoogleSim) -> None:
     assert [e["summary"] for e in defaults] == ["a"]
     gmail = timed("x", START, END, eventType="fromGmail")
     assert _error(google_service.events().insert(calendarId="primary", body=gmail))[0] == 400
-    change = google_service.events().patch(calendarId="primary", eventId=ooo["id"],
-                                           body={"eventType": "default"})  # fmt: skip
+    change = google_service.events().patch(
+        calendarId="primary", eventId=ooo["id"], body={"eventType": "default"}
+    )
     assert _error(change) == (400, "invalid")
 
 
 def test_move_between_calendars(google_service, google_user: str) -> None:
     other = google_service.calendars().insert(body={"summary": "CRM activities"}).execute()
     event = _insert(google_service, timed("a", START, END))
-    moved = google_service.events().move(
-        calendarId="primary", eventId=event["id"], destination=other["id"]
-    ).execute()
-    assert moved["id"] == event["id"] and moved["organizer"]["email"] == other["id"]
+    moved = (
+        google_service.events()
+        .move(calendarId="primary", eventId=event["id"], destination=other["id"])
+        .execute()
+    )
+    assert moved["id"] == event["id"]
+    assert moved["organizer"]["email"] == other["id"]
     left = google_service.events().get(calendarId="primary", eventId=event["id"]).execute()
     assert left["status"] == "cancelled"
     assert [e["id"] for e in list_all(google_service, other["id"])[0]] == [event["id"]]
@@ -194,8 +237,9 @@ def test_move_between_calendars(google_service, google_user: str) -> None:
 def test_time_filters_and_ordering(google_service) -> None:
     for day in ("03", "01", "02"):
         _insert(google_service, timed(day, f"2031-06-{day}T10:00:00Z", f"2031-06-{day}T11:00:00Z"))
-    window, _ = list_all(google_service, timeMin="2031-06-01T11:00:00Z",
-                         timeMax="2031-06-03T10:00:00Z")  # fmt: skip
+    window, _ = list_all(
+        google_service, timeMin="2031-06-01T11:00:00Z", timeMax="2031-06-03T10:00:00Z"
+    )
     assert [e["summary"] for e in window] == ["02"]
     ordered, _ = list_all(google_service, singleEvents=True, orderBy="startTime")
     assert [e["summary"] for e in ordered] == ["01", "02", "03"]

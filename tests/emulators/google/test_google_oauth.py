@@ -8,13 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import google.auth.transport.requests
 import pytest
 import requests
+from emulators import launch
 from google.auth.exceptions import RefreshError
 from google.oauth2 import id_token
 from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
 from googleapiclient.errors import HttpError
 
-from emulators import launch
 from tests.fixtures.google import CALENDAR_SCOPE, GoogleSim
 
 EMAIL = "bob@example.com"
@@ -58,7 +58,8 @@ def test_full_code_flow_with_pkce(google: GoogleSim) -> None:
     redirect = _consent(url)
     assert redirect["state"] == [state]
     token = flow.fetch_token(code=redirect["code"][0])
-    assert token["refresh_token"] and token["expires_in"] == 3599
+    assert token["refresh_token"]
+    assert token["expires_in"] == 3599
     assert set(token["scope"]) == set(OPENID)
     claims = id_token.verify_token(
         token["id_token"],
@@ -67,7 +68,8 @@ def test_full_code_flow_with_pkce(google: GoogleSim) -> None:
         certs_url=google.certs_url,
     )
     assert claims["iss"] == "https://accounts.google.com"
-    assert claims["email"] == EMAIL and claims["email_verified"] is True
+    assert claims["email"] == EMAIL
+    assert claims["email_verified"] is True
     calendars = google.service(credentials=flow.credentials).calendarList().list().execute()
     assert [entry["id"] for entry in calendars["items"]] == [EMAIL]
     info = requests.get(
@@ -75,7 +77,8 @@ def test_full_code_flow_with_pkce(google: GoogleSim) -> None:
         headers={"Authorization": f"Bearer {token['access_token']}"},
         timeout=10,
     ).json()
-    assert info["email"] == EMAIL and info["sub"] == claims["sub"]
+    assert info["email"] == EMAIL
+    assert info["sub"] == claims["sub"]
 
 
 def google_auth_request() -> google.auth.transport.requests.Request:
@@ -89,11 +92,15 @@ def test_pkce_verifier_is_checked(google: GoogleSim) -> None:
     common = {"grant_type": "authorization_code", "code": code, "redirect_uri": google.redirect_uri}
     missing = _token_call(google, **common)
     assert missing.status_code == 400
-    assert missing.json() == {"error": "invalid_grant", "error_description": "Missing code verifier."}
+    assert missing.json() == {
+        "error": "invalid_grant",
+        "error_description": "Missing code verifier.",
+    }
     wrong = _token_call(google, **common, code_verifier="x" * 43)
     assert wrong.json()["error"] == "invalid_grant"
     right = _token_call(google, **common, code_verifier=flow.code_verifier)
-    assert right.status_code == 200 and "access_token" in right.json()
+    assert right.status_code == 200
+    assert "access_token" in right.json()
 
 
 def test_codes_are_single_use_and_replay_revokes_the_grant(google: GoogleSim) -> None:
@@ -101,7 +108,8 @@ def test_codes_are_single_use_and_replay_revokes_the_grant(google: GoogleSim) ->
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": google.redirect_uri}
     first = _token_call(google, **form).json()
     replay = _token_call(google, **form)
-    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
     refresh = _token_call(google, grant_type="refresh_token", refresh_token=first["refresh_token"])
     assert refresh.json()["error"] == "invalid_grant"
 
@@ -109,27 +117,49 @@ def test_codes_are_single_use_and_replay_revokes_the_grant(google: GoogleSim) ->
 def test_redirect_uri_must_match(google: GoogleSim) -> None:
     page = requests.get(
         google.auth_uri,
-        params={"client_id": google.client_id, "redirect_uri": "http://evil.example/cb",
-                "response_type": "code", "scope": CALENDAR_SCOPE, "login_hint": EMAIL},
+        params={
+            "client_id": google.client_id,
+            "redirect_uri": "http://evil.example/cb",
+            "response_type": "code",
+            "scope": CALENDAR_SCOPE,
+            "login_hint": EMAIL,
+        },
         allow_redirects=False,
         timeout=10,
-    )  # fmt: skip
-    assert page.status_code == 400 and "redirect_uri_mismatch" in page.text
+    )
+    assert page.status_code == 400
+    assert "redirect_uri_mismatch" in page.text
     code = google.authorization_code(EMAIL, [CALENDAR_SCOPE])
-    other = _token_call(google, grant_type="authorization_code", code=code,
-                        redirect_uri="http://localhost:8080/other")  # fmt: skip
+    other = _token_call(
+        google,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri="http://localhost:8080/other",
+    )
     assert other.json()["error"] == "redirect_uri_mismatch"
 
 
 def test_client_authentication(google: GoogleSim) -> None:
-    unknown = requests.post(google.token_uri, timeout=10, data={
-        "client_id": "nobody", "client_secret": "x", "grant_type": "refresh_token",
-        "refresh_token": "r"})  # fmt: skip
-    assert unknown.status_code == 401 and unknown.json()["error"] == "invalid_client"
-    wrong = _token_call(google, client_secret="wrong", grant_type="refresh_token", refresh_token="r")
-    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    unknown = requests.post(
+        google.token_uri,
+        timeout=10,
+        data={
+            "client_id": "nobody",
+            "client_secret": "x",
+            "grant_type": "refresh_token",
+            "refresh_token": "r",
+        },
+    )
+    assert unknown.status_code == 401
+    assert unknown.json()["error"] == "invalid_client"
+    wrong = _token_call(
+        google, client_secret="wrong", grant_type="refresh_token", refresh_token="r"
+    )
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "invalid_client"
     odd = _token_call(google, grant_type="password")
-    assert odd.status_code == 400 and odd.json()["error"] == "unsupported_grant_type"
+    assert odd.status_code == 400
+    assert odd.json()["error"] == "unsupported_grant_type"
 
 
 def test_refresh_returns_a_new_access_token_and_no_refresh_token(google: GoogleSim) -> None:
@@ -142,10 +172,12 @@ def test_refresh_returns_a_new_access_token_and_no_refresh_token(google: GoogleS
         client_secret=google.client_secret,
     )
     credentials.refresh(google_auth_request())
-    assert credentials.token and credentials.token != original.token
+    assert credentials.token
+    assert credentials.token != original.token
     assert credentials.refresh_token == original.refresh_token
     raw = _token_call(google, grant_type="refresh_token", refresh_token=original.refresh_token)
-    assert "refresh_token" not in raw.json() and raw.json()["token_type"] == "Bearer"
+    assert "refresh_token" not in raw.json()
+    assert raw.json()["token_type"] == "Bearer"
     google.service(credentials=credentials).calendarList().list().execute()
 
 
@@ -154,8 +186,11 @@ def test_revoked_refresh_token_gets_invalid_grant(google: GoogleSim) -> None:
     assert google.revoke_user(EMAIL)["revoked"]["refreshTokens"] == 1
     with pytest.raises(RefreshError, match="invalid_grant"):
         credentials.refresh(google_auth_request())
-    denied = requests.get(f"{google.url}/calendar/v3/users/me/calendarList", timeout=10,
-                          headers={"Authorization": f"Bearer {credentials.token}"})  # fmt: skip
+    denied = requests.get(
+        f"{google.url}/calendar/v3/users/me/calendarList",
+        timeout=10,
+        headers={"Authorization": f"Bearer {credentials.token}"},
+    )
     assert denied.status_code == 401
 
 
@@ -165,7 +200,8 @@ def test_revocation_endpoint(google: GoogleSim) -> None:
     with pytest.raises(RefreshError, match="invalid_grant"):
         credentials.refresh(google_auth_request())
     again = requests.post(google.revoke_uri, data={"token": credentials.token}, timeout=10)
-    assert again.status_code == 400 and again.json()["error"] == "invalid_token"
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_token"
 
 
 def test_expired_access_token_is_refreshed_by_the_client(google: GoogleSim) -> None:
@@ -187,8 +223,11 @@ def test_access_token_lifetime_flag() -> None:
         credentials = sim.oauth_credentials(EMAIL)
         assert credentials.token
         time.sleep(1.5)
-        response = requests.get(f"{sim.url}/calendar/v3/users/me/calendarList", timeout=10,
-                                headers={"Authorization": f"Bearer {credentials.token}"})  # fmt: skip
+        response = requests.get(
+            f"{sim.url}/calendar/v3/users/me/calendarList",
+            timeout=10,
+            headers={"Authorization": f"Bearer {credentials.token}"},
+        )
         assert response.status_code == 401
         assert response.json()["error"]["errors"][0]["reason"] == "authError"
     finally:
@@ -196,26 +235,40 @@ def test_access_token_lifetime_flag() -> None:
 
 
 def test_consent_page_for_a_person(google: GoogleSim) -> None:
-    params = {"client_id": google.client_id, "redirect_uri": google.redirect_uri,
-              "response_type": "code", "scope": CALENDAR_SCOPE, "state": "s1"}  # fmt: skip
+    params = {
+        "client_id": google.client_id,
+        "redirect_uri": google.redirect_uri,
+        "response_type": "code",
+        "scope": CALENDAR_SCOPE,
+        "state": "s1",
+    }
     page = requests.get(google.auth_uri, params=params, timeout=10)
-    assert page.status_code == 200 and "<form" in page.text and "Allow" in page.text
+    assert page.status_code == 200
+    assert "<form" in page.text
+    assert "Allow" in page.text
     decision = f"{google.url}/o/oauth2/v2/auth/decision"
-    allowed = requests.post(decision, data={**params, "email": "carol@example.com",
-                                            "decision": "allow"}, allow_redirects=False, timeout=10)  # fmt: skip
+    allowed = requests.post(
+        decision,
+        data={**params, "email": "carol@example.com", "decision": "allow"},
+        allow_redirects=False,
+        timeout=10,
+    )
     query = parse_qs(urlsplit(allowed.headers["Location"]).query)
-    assert query["state"] == ["s1"] and query["code"]
+    assert query["state"] == ["s1"]
+    assert query["code"]
     assert google.admin("GET", "users")["users"][0]["email"] == "carol@example.com"
-    denied = requests.post(decision, data={**params, "decision": "deny"}, allow_redirects=False,
-                           timeout=10)  # fmt: skip
+    denied = requests.post(
+        decision, data={**params, "decision": "deny"}, allow_redirects=False, timeout=10
+    )
     assert parse_qs(urlsplit(denied.headers["Location"]).query)["error"] == ["access_denied"]
 
 
 def test_refresh_token_on_first_consent_or_prompt_consent_only(google: GoogleSim) -> None:
     def exchange(**extra: str) -> dict[str, str]:
         code = google.authorization_code(EMAIL, [CALENDAR_SCOPE], **extra)
-        return _token_call(google, grant_type="authorization_code", code=code,
-                           redirect_uri=google.redirect_uri).json()  # fmt: skip
+        return _token_call(
+            google, grant_type="authorization_code", code=code, redirect_uri=google.redirect_uri
+        ).json()
 
     assert "refresh_token" in exchange()
     assert "refresh_token" not in exchange()
@@ -223,8 +276,12 @@ def test_refresh_token_on_first_consent_or_prompt_consent_only(google: GoogleSim
 
 
 def test_authorization_errors_redirect_with_state(google: GoogleSim) -> None:
-    base = {"client_id": google.client_id, "redirect_uri": google.redirect_uri,
-            "login_hint": EMAIL, "state": "st"}  # fmt: skip
+    base = {
+        "client_id": google.client_id,
+        "redirect_uri": google.redirect_uri,
+        "login_hint": EMAIL,
+        "state": "st",
+    }
     bad_scope = _consent_error(google, {**base, "response_type": "code", "scope": "nope"})
     assert bad_scope == {"error": ["invalid_scope"], "state": ["st"]}
     implicit = _consent_error(google, {**base, "response_type": "token", "scope": CALENDAR_SCOPE})

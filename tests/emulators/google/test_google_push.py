@@ -26,7 +26,8 @@ def test_watch_sends_sync_then_exists_with_googles_headers(
     google_service, push_receiver: PushReceiver, google_user: str
 ) -> None:
     channel = _watch(google_service, push_receiver, token="secret-token")
-    assert channel["kind"] == "api#channel" and channel["id"] == "chan-1"
+    assert channel["kind"] == "api#channel"
+    assert channel["id"] == "chan-1"
     expected_expiry = (time.time() + 604800) * 1000
     assert abs(int(channel["expiration"]) - expected_expiry) < 60_000
     sync = push_receiver.wait_for(1)[0]
@@ -37,26 +38,30 @@ def test_watch_sends_sync_then_exists_with_googles_headers(
     assert sync.headers["x-goog-channel-token"] == "secret-token"
     assert "alice%40example.com/events" in sync.headers["x-goog-resource-uri"]
     assert sync.headers["x-goog-channel-expiration"].endswith("GMT")
-    assert sync.headers["user-agent"].startswith("APIs-Google") and sync.body == b""
+    assert sync.headers["user-agent"].startswith("APIs-Google")
+    assert sync.body == b""
     _insert(google_service)
     _insert(google_service)
     received = push_receiver.wait_for(3)
     assert [n.headers["x-goog-resource-state"] for n in received] == ["sync", "exists", "exists"]
     numbers = [int(n.headers["x-goog-message-number"]) for n in received]
-    assert numbers == sorted(numbers) and len(set(numbers)) == 3
+    assert numbers == sorted(numbers)
+    assert len(set(numbers)) == 3
 
 
 def test_nothing_arrives_after_stop(google_service, push_receiver: PushReceiver) -> None:
     channel = _watch(google_service, push_receiver)
     push_receiver.wait_for(1)
-    google_service.channels().stop(body={"id": channel["id"],
-                                         "resourceId": channel["resourceId"]}).execute()  # fmt: skip
+    google_service.channels().stop(
+        body={"id": channel["id"], "resourceId": channel["resourceId"]}
+    ).execute()
     _insert(google_service)
     time.sleep(0.5)
     assert len(push_receiver.notifications) == 1
     with pytest.raises(HttpError) as unknown:
-        google_service.channels().stop(body={"id": channel["id"],
-                                             "resourceId": channel["resourceId"]}).execute()  # fmt: skip
+        google_service.channels().stop(
+            body={"id": channel["id"], "resourceId": channel["resourceId"]}
+        ).execute()
     assert unknown.value.resp.status == 404
 
 
@@ -70,25 +75,29 @@ def test_nothing_arrives_after_expiration(google_service, push_receiver: PushRec
     assert len(push_receiver.notifications) == 1
 
 
-def test_channel_requests_are_validated(google: GoogleSim, google_service,
-                                        push_receiver: PushReceiver) -> None:  # fmt: skip
+def test_channel_requests_are_validated(
+    google: GoogleSim, google_service, push_receiver: PushReceiver
+) -> None:
     _watch(google_service, push_receiver, channel_id="dup")
     with pytest.raises(HttpError) as duplicate:
         _watch(google_service, push_receiver, channel_id="dup")
     assert duplicate.value.error_details[0]["reason"] == "channelIdNotUnique"
     events = google_service.events()
-    for bad in ({"id": "a", "type": "web_hook", "address": "ftp://x"},
-                {"id": "b", "type": "carrier_pigeon", "address": push_receiver.url},
-                {"id": "c" * 65, "type": "web_hook", "address": push_receiver.url},
-                {"id": "d", "type": "web_hook", "address": push_receiver.url, "expiration": 1}):  # fmt: skip
+    for bad in (
+        {"id": "a", "type": "web_hook", "address": "ftp://x"},
+        {"id": "b", "type": "carrier_pigeon", "address": push_receiver.url},
+        {"id": "c" * 65, "type": "web_hook", "address": push_receiver.url},
+        {"id": "d", "type": "web_hook", "address": push_receiver.url, "expiration": 1},
+    ):
         with pytest.raises(HttpError) as refused:
             events.watch(calendarId="primary", body=bad).execute()
         assert refused.value.resp.status == 400, bad
     assert [c["id"] for c in google.channels()] == ["dup"]
 
 
-def test_push_faults_drop_duplicate_and_delay(google: GoogleSim, google_service,
-                                              push_receiver: PushReceiver) -> None:  # fmt: skip
+def test_push_faults_drop_duplicate_and_delay(
+    google: GoogleSim, google_service, push_receiver: PushReceiver
+) -> None:
     _watch(google_service, push_receiver)
     push_receiver.wait_for(1)
     google.set_faults({"push": {"dropRate": 1.0}})
@@ -108,8 +117,9 @@ def test_push_faults_drop_duplicate_and_delay(google: GoogleSim, google_service,
     assert (push["dropped"], push["duplicated"], push["delayed"]) == (1, 1, 1)
 
 
-def test_failed_deliveries_are_retried(google: GoogleSim, google_service,
-                                       push_receiver: PushReceiver) -> None:  # fmt: skip
+def test_failed_deliveries_are_retried(
+    google: GoogleSim, google_service, push_receiver: PushReceiver
+) -> None:
     push_receiver.statuses = [503, 500]
     _watch(google_service, push_receiver)
     assert push_receiver.wait_for(1)[0].headers["x-goog-resource-state"] == "sync"

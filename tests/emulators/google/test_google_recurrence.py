@@ -7,11 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from googleapiclient.errors import HttpError
-
 from emulators.google import errors, recurrence
 from emulators.google.recurrence import Expander
 from emulators.google.timefmt import When
+from googleapiclient.errors import HttpError
+
 from tests.fixtures.google import all_day, list_all, timed
 
 BERLIN = "Europe/Berlin"
@@ -38,11 +38,15 @@ def test_exdate_rdate_and_until_forms() -> None:
         "RDATE:20310120T090000Z",
     ]
     assert _stamps(lines, start) == [
-        "20310106T090000Z", "20310108T090000Z", "20310109T090000Z", "20310120T090000Z",
-    ]  # fmt: skip
+        "20310106T090000Z",
+        "20310108T090000Z",
+        "20310109T090000Z",
+        "20310120T090000Z",
+    ]
     assert _stamps(["RRULE:FREQ=DAILY;UNTIL=20310107T090000Z"], start) == [
-        "20310106T090000Z", "20310107T090000Z",
-    ]  # fmt: skip
+        "20310106T090000Z",
+        "20310107T090000Z",
+    ]
 
 
 def test_all_day_series_use_dates() -> None:
@@ -54,8 +58,10 @@ def test_all_day_series_use_dates() -> None:
 def test_open_ended_series_stop_at_the_horizon_and_the_cap() -> None:
     """The horizon counts from today or from the series' start, whichever is later."""
     start = When(instant=datetime(2091, 1, 1, 9, tzinfo=UTC), tz="UTC")
-    body = {"recurrence": ["RRULE:FREQ=DAILY"],
-            "start": {"dateTime": "2091-01-01T09:00:00Z", "timeZone": "UTC"}}  # fmt: skip
+    body = {
+        "recurrence": ["RRULE:FREQ=DAILY"],
+        "start": {"dateTime": "2091-01-01T09:00:00Z", "timeZone": "UTC"},
+    }
     slots = Expander(horizon_days=10).slots(body)
     assert slots[0] == start
     assert slots[-1].instant == datetime(2091, 1, 10, 9, tzinfo=UTC)
@@ -64,9 +70,15 @@ def test_open_ended_series_stop_at_the_horizon_and_the_cap() -> None:
 
 @pytest.mark.parametrize(
     "lines",
-    [["RRULE:FREQ=SOMETIMES"], ["RRULE:FREQ=DAILY;COUNT=2;UNTIL=20310101T000000Z"],
-     ["DTSTART:20310101T000000Z"], ["nonsense"], "RRULE:FREQ=DAILY", [1]],
-)  # fmt: skip
+    [
+        ["RRULE:FREQ=SOMETIMES"],
+        ["RRULE:FREQ=DAILY;COUNT=2;UNTIL=20310101T000000Z"],
+        ["DTSTART:20310101T000000Z"],
+        ["nonsense"],
+        "RRULE:FREQ=DAILY",
+        [1],
+    ],
+)
 def test_bad_rules_are_refused(lines: Any) -> None:
     with pytest.raises(errors.ApiError) as refused:
         recurrence.validate(lines, _berlin(2031, 1, 1, 10))
@@ -74,8 +86,14 @@ def test_bad_rules_are_refused(lines: Any) -> None:
 
 
 def _series(service: Any, **fields: Any) -> dict[str, Any]:
-    body = timed("standup", "2031-03-17T10:00:00", "2031-03-17T10:15:00", tz=BERLIN,
-                 recurrence=["RRULE:FREQ=DAILY;COUNT=5"], **fields)  # fmt: skip
+    body = timed(
+        "standup",
+        "2031-03-17T10:00:00",
+        "2031-03-17T10:15:00",
+        tz=BERLIN,
+        recurrence=["RRULE:FREQ=DAILY;COUNT=5"],
+        **fields,
+    )
     return dict(service.events().insert(calendarId="primary", body=body).execute())
 
 
@@ -86,12 +104,16 @@ def test_single_events_expands_series_into_instances(google_service) -> None:
         f"{series['id']}_2031031{d}T090000Z" for d in range(7, 10)
     ] + [f"{series['id']}_2031032{d}T090000Z" for d in range(0, 2)]
     first = instances[0]
-    assert first["recurringEventId"] == series["id"] and "recurrence" not in first
-    assert first["originalStartTime"] == {"dateTime": "2031-03-17T10:00:00+01:00",
-                                          "timeZone": BERLIN}  # fmt: skip
+    assert first["recurringEventId"] == series["id"]
+    assert "recurrence" not in first
+    assert first["originalStartTime"] == {
+        "dateTime": "2031-03-17T10:00:00+01:00",
+        "timeZone": BERLIN,
+    }
     assert first["end"]["dateTime"] == "2031-03-17T10:15:00+01:00"
     masters, _ = list_all(google_service)
-    assert [m["id"] for m in masters] == [series["id"]] and masters[0]["recurrence"]
+    assert [m["id"] for m in masters] == [series["id"]]
+    assert masters[0]["recurrence"]
 
 
 def test_instances_exceptions_and_cancellations(google_service) -> None:
@@ -99,22 +121,34 @@ def test_instances_exceptions_and_cancellations(google_service) -> None:
     events = google_service.events()
     listed = events.instances(calendarId="primary", eventId=series["id"]).execute()["items"]
     second, third = listed[1]["id"], listed[2]["id"]
-    moved = events.patch(calendarId="primary", eventId=second, body={
-        "summary": "moved", "start": {"dateTime": "2031-03-18T12:00:00+01:00"},
-        "end": {"dateTime": "2031-03-18T12:15:00+01:00"}}).execute()  # fmt: skip
-    assert moved["id"] == second and moved["recurringEventId"] == series["id"]
+    moved = events.patch(
+        calendarId="primary",
+        eventId=second,
+        body={
+            "summary": "moved",
+            "start": {"dateTime": "2031-03-18T12:00:00+01:00"},
+            "end": {"dateTime": "2031-03-18T12:15:00+01:00"},
+        },
+    ).execute()
+    assert moved["id"] == second
+    assert moved["recurringEventId"] == series["id"]
     assert moved["originalStartTime"]["dateTime"] == "2031-03-18T10:00:00+01:00"
     events.delete(calendarId="primary", eventId=third).execute()
     with pytest.raises(HttpError) as again:
         events.delete(calendarId="primary", eventId=third).execute()
     assert again.value.resp.status == 410
-    after = {i["id"]: i for i in events.instances(calendarId="primary", eventId=series["id"])
-             .execute()["items"]}  # fmt: skip
-    assert third not in after and after[second]["summary"] == "moved"
+    after = {
+        i["id"]: i
+        for i in events.instances(calendarId="primary", eventId=series["id"]).execute()["items"]
+    }
+    assert third not in after
+    assert after[second]["summary"] == "moved"
     default, _ = list_all(google_service)
     statuses = {e["id"]: e["status"] for e in default}
     assert statuses == {series["id"]: "confirmed", second: "confirmed", third: "cancelled"}
-    assert events.get(calendarId="primary", eventId=listed[4]["id"]).execute()["summary"] == "standup"
+    assert (
+        events.get(calendarId="primary", eventId=listed[4]["id"]).execute()["summary"] == "standup"
+    )
     with pytest.raises(HttpError) as missing:
         events.get(calendarId="primary", eventId=f"{series['id']}_20310317T080000Z").execute()
     assert missing.value.resp.status == 404
@@ -124,8 +158,11 @@ def test_series_changes_arrive_as_instance_changes(google_service) -> None:
     series = _series(google_service)
     _, token = list_all(google_service, singleEvents=True)
     events = google_service.events()
-    events.patch(calendarId="primary", eventId=series["id"], body={
-        "summary": "renamed", "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"]}).execute()  # fmt: skip
+    events.patch(
+        calendarId="primary",
+        eventId=series["id"],
+        body={"summary": "renamed", "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"]},
+    ).execute()
     changes, token = list_all(google_service, singleEvents=True, syncToken=token)
     status = {c["id"]: (c["status"], c.get("summary")) for c in changes}
     assert [v for v in status.values() if v[0] == "confirmed"] == [("confirmed", "renamed")] * 3
@@ -140,11 +177,20 @@ def test_series_changes_arrive_as_instance_changes(google_service) -> None:
 
 
 def test_single_event_turned_into_a_series_and_back(google_service) -> None:
-    single = google_service.events().insert(calendarId="primary", body=timed(
-        "x", "2031-03-17T10:00:00", "2031-03-17T11:00:00", tz=BERLIN)).execute()  # fmt: skip
+    single = (
+        google_service.events()
+        .insert(
+            calendarId="primary",
+            body=timed("x", "2031-03-17T10:00:00", "2031-03-17T11:00:00", tz=BERLIN),
+        )
+        .execute()
+    )
     _, token = list_all(google_service, singleEvents=True)
-    google_service.events().patch(calendarId="primary", eventId=single["id"], body={
-        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2"]}).execute()  # fmt: skip
+    google_service.events().patch(
+        calendarId="primary",
+        eventId=single["id"],
+        body={"recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2"]},
+    ).execute()
     changes, token = list_all(google_service, singleEvents=True, syncToken=token)
     assert {c["id"]: c["status"] for c in changes} == {
         single["id"]: "cancelled",
@@ -154,17 +200,22 @@ def test_single_event_turned_into_a_series_and_back(google_service) -> None:
 
 
 def test_all_day_series_and_bad_series(google_service) -> None:
-    body = all_day("birthday-ish", "2031-02-27", "2031-02-28", recurrence=["RRULE:FREQ=YEARLY;COUNT=2"])
+    body = all_day(
+        "birthday-ish", "2031-02-27", "2031-02-28", recurrence=["RRULE:FREQ=YEARLY;COUNT=2"]
+    )
     series = google_service.events().insert(calendarId="primary", body=body).execute()
     instances, _ = list_all(google_service, singleEvents=True)
     assert [i["id"] for i in instances] == [f"{series['id']}_20310227", f"{series['id']}_20320227"]
     assert instances[1]["end"] == {"date": "2032-02-28"}
-    no_zone = timed("x", "2031-01-01T10:00:00Z", "2031-01-01T11:00:00Z",
-                    recurrence=["RRULE:FREQ=DAILY"])  # fmt: skip
+    no_zone = timed(
+        "x", "2031-01-01T10:00:00Z", "2031-01-01T11:00:00Z", recurrence=["RRULE:FREQ=DAILY"]
+    )
     with pytest.raises(HttpError) as refused:
         google_service.events().insert(calendarId="primary", body=no_zone).execute()
     assert refused.value.resp.status == 400
-    bad = timed("x", "2031-01-01T10:00:00", "2031-01-01T11:00:00", tz=BERLIN, recurrence=["RRULE:X"])
+    bad = timed(
+        "x", "2031-01-01T10:00:00", "2031-01-01T11:00:00", tz=BERLIN, recurrence=["RRULE:X"]
+    )
     with pytest.raises(HttpError) as invalid:
         google_service.events().insert(calendarId="primary", body=bad).execute()
     assert invalid.value.error_details[0]["reason"] == "invalid"

@@ -13,8 +13,12 @@ from tests.fixtures.google import GoogleSim, list_all, timed
 
 
 def _event(n: int, **fields: Any) -> dict[str, Any]:
-    return timed(f"e{n}", f"2031-01-{n % 28 + 1:02d}T10:00:00Z",
-                 f"2031-01-{n % 28 + 1:02d}T11:00:00Z", **fields)  # fmt: skip
+    return timed(
+        f"e{n}",
+        f"2031-01-{n % 28 + 1:02d}T10:00:00Z",
+        f"2031-01-{n % 28 + 1:02d}T11:00:00Z",
+        **fields,
+    )
 
 
 def _insert(service: Any, n: int, **fields: Any) -> dict[str, Any]:
@@ -48,9 +52,11 @@ def test_incremental_sync_returns_exactly_the_changes(google_service) -> None:
     assert set(by_id) == {changed["id"], removed["id"], added["id"]}
     assert by_id[changed["id"]]["summary"] == "new"
     assert by_id[removed["id"]] == {
-        "kind": "calendar#event", "etag": by_id[removed["id"]]["etag"],
-        "id": removed["id"], "status": "cancelled",
-    }  # fmt: skip
+        "kind": "calendar#event",
+        "etag": by_id[removed["id"]]["etag"],
+        "id": removed["id"],
+        "status": "cancelled",
+    }
     assert kept["id"] not in by_id
     assert list_all(google_service, syncToken=token)[0] == []
 
@@ -59,11 +65,16 @@ def test_parameters_google_forbids_with_a_sync_token(google_service) -> None:
     _, token = list_all(google_service)
     events = google_service.events()
     forbidden: list[dict[str, Any]] = [
-        {"timeMin": "2031-01-01T00:00:00Z"}, {"timeMax": "2031-01-01T00:00:00Z"},
-        {"updatedMin": "2031-01-01T00:00:00Z"}, {"q": "x"}, {"iCalUID": "x"},
-        {"privateExtendedProperty": "a=b"}, {"sharedExtendedProperty": "a=b"},
-        {"orderBy": "updated"}, {"showDeleted": False},
-    ]  # fmt: skip
+        {"timeMin": "2031-01-01T00:00:00Z"},
+        {"timeMax": "2031-01-01T00:00:00Z"},
+        {"updatedMin": "2031-01-01T00:00:00Z"},
+        {"q": "x"},
+        {"iCalUID": "x"},
+        {"privateExtendedProperty": "a=b"},
+        {"sharedExtendedProperty": "a=b"},
+        {"orderBy": "updated"},
+        {"showDeleted": False},
+    ]
     for params in forbidden:
         with pytest.raises(HttpError) as refused:
             events.list(calendarId="primary", syncToken=token, **params).execute()
@@ -73,8 +84,9 @@ def test_parameters_google_forbids_with_a_sync_token(google_service) -> None:
     assert garbage.value.resp.status == 400
 
 
-def test_invalidated_token_gets_410_and_a_full_sync_recovers(google: GoogleSim, google_service,
-                                                             google_user: str) -> None:  # fmt: skip
+def test_invalidated_token_gets_410_and_a_full_sync_recovers(
+    google: GoogleSim, google_service, google_user: str
+) -> None:
     first = _insert(google_service, 1)
     _, token = list_all(google_service)
     second = _insert(google_service, 2)
@@ -114,7 +126,8 @@ def test_changes_during_pagination_are_not_lost(google_service) -> None:
     assert ids <= seen
     items, _ = list_all(google_service, syncToken=page["nextSyncToken"])
     changed = {item["id"]: item for item in items}
-    assert late_insert in changed and changed[early]["summary"] == "edited"
+    assert late_insert in changed
+    assert changed[early]["summary"] == "edited"
 
 
 def test_page_token_must_come_with_the_same_query(google_service) -> None:
@@ -122,8 +135,9 @@ def test_page_token_must_come_with_the_same_query(google_service) -> None:
         _insert(google_service, n)
     page = google_service.events().list(calendarId="primary", maxResults=1).execute()
     with pytest.raises(HttpError) as refused:
-        google_service.events().list(calendarId="primary", maxResults=1, singleEvents=True,
-                                     pageToken=page["nextPageToken"]).execute()  # fmt: skip
+        google_service.events().list(
+            calendarId="primary", maxResults=1, singleEvents=True, pageToken=page["nextPageToken"]
+        ).execute()
     assert refused.value.resp.status == 400
 
 
@@ -166,9 +180,13 @@ operations = st.lists(
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=operations)
-def test_incremental_mirror_matches_a_full_list(google: GoogleSim, ops: list[tuple[str, int]]) -> None:
+def test_incremental_mirror_matches_a_full_list(
+    google: GoogleSim, ops: list[tuple[str, int]]
+) -> None:
     google.reset()
     google.create_user("mirror@example.com")
     service = google.service("mirror@example.com")

@@ -48,9 +48,13 @@ def test_url_encoded_calendar_ids_and_alt_json(google_service, google_user: str)
 
 
 def test_delete_answers_204_with_an_empty_body(google: GoogleSim, google_service) -> None:
-    event = google_service.events().insert(
-        calendarId="primary", body=timed("x", "2031-01-01T10:00:00Z", "2031-01-01T11:00:00Z")
-    ).execute()
+    event = (
+        google_service.events()
+        .insert(
+            calendarId="primary", body=timed("x", "2031-01-01T10:00:00Z", "2031-01-01T11:00:00Z")
+        )
+        .execute()
+    )
     assert google_service.events().delete(calendarId="primary", eventId=event["id"]).execute() == ""
     token = google.access_token("alice@example.com")
     raw = requests.get(
@@ -65,9 +69,11 @@ def test_fields_selects_a_partial_response(google_service) -> None:
     google_service.events().insert(
         calendarId="primary", body=timed("x", "2031-01-01T10:00:00Z", "2031-01-01T11:00:00Z")
     ).execute()
-    page = google_service.events().list(
-        calendarId="primary", fields="items(id,start/dateTime),nextSyncToken"
-    ).execute()
+    page = (
+        google_service.events()
+        .list(calendarId="primary", fields="items(id,start/dateTime),nextSyncToken")
+        .execute()
+    )
     assert set(page) == {"items", "nextSyncToken"}
     assert set(page["items"][0]) == {"id", "start"}
     assert set(page["items"][0]["start"]) == {"dateTime"}
