@@ -136,11 +136,18 @@ class Grants:
 
     def issue(self, grant: Grant, scopes: frozenset[str] | None = None) -> AccessToken:
         with self._lock:
+            if len(self.access) > 20_000:
+                self._forget_expired()
             value = "ya29.sim-" + secrets.token_urlsafe(48)
             expires_at = time.time() + self.access_ttl
             token = AccessToken(value, grant, scopes or grant.scopes, expires_at)
             self.access[value] = token
             return token
+
+    def _forget_expired(self) -> None:
+        now = time.time()
+        self.access = {k: t for k, t in self.access.items() if t.expires_at > now}
+        self.codes = {k: c for k, c in self.codes.items() if c.expires_at > now}
 
     def by_refresh_token(self, refresh_token: str, client_id: str) -> Grant:
         with self._lock:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import itertools
+import logging
 import random
 import threading
 import time
@@ -26,6 +27,7 @@ import requests
 
 from emulators.google.faults import Control
 
+log = logging.getLogger("emulators.google.push")
 USER_AGENT = "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)"
 _OK = (102, 200, 201, 202, 204)
 _RETRY = (500, 502, 503, 504)
@@ -162,7 +164,11 @@ class PushHub:
                     return
                 state, number, attempt = channel.outbox.popleft()
             if channel.live:
-                self._deliver(channel, state, number, attempt)
+                try:
+                    self._deliver(channel, state, number, attempt)
+                except Exception:
+                    log.exception("push delivery to channel %s failed", channel.id)
+                    self.control.count_push("failed")
 
     def _deliver(self, channel: Channel, state: str, number: int, attempt: int) -> None:
         try:

@@ -234,67 +234,6 @@ def test_access_token_lifetime_flag() -> None:
         server.stop()
 
 
-def test_consent_page_for_a_person(google: GoogleSim) -> None:
-    params = {
-        "client_id": google.client_id,
-        "redirect_uri": google.redirect_uri,
-        "response_type": "code",
-        "scope": CALENDAR_SCOPE,
-        "state": "s1",
-    }
-    page = requests.get(google.auth_uri, params=params, timeout=10)
-    assert page.status_code == 200
-    assert "<form" in page.text
-    assert "Allow" in page.text
-    decision = f"{google.url}/o/oauth2/v2/auth/decision"
-    allowed = requests.post(
-        decision,
-        data={**params, "email": "carol@example.com", "decision": "allow"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    query = parse_qs(urlsplit(allowed.headers["Location"]).query)
-    assert query["state"] == ["s1"]
-    assert query["code"]
-    assert google.admin("GET", "users")["users"][0]["email"] == "carol@example.com"
-    denied = requests.post(
-        decision, data={**params, "decision": "deny"}, allow_redirects=False, timeout=10
-    )
-    assert parse_qs(urlsplit(denied.headers["Location"]).query)["error"] == ["access_denied"]
-
-
-def test_refresh_token_on_first_consent_or_prompt_consent_only(google: GoogleSim) -> None:
-    def exchange(**extra: str) -> dict[str, str]:
-        code = google.authorization_code(EMAIL, [CALENDAR_SCOPE], **extra)
-        return _token_call(
-            google, grant_type="authorization_code", code=code, redirect_uri=google.redirect_uri
-        ).json()
-
-    assert "refresh_token" in exchange()
-    assert "refresh_token" not in exchange()
-    assert "refresh_token" in exchange(prompt="consent")
-
-
-def test_authorization_errors_redirect_with_state(google: GoogleSim) -> None:
-    base = {
-        "client_id": google.client_id,
-        "redirect_uri": google.redirect_uri,
-        "login_hint": EMAIL,
-        "state": "st",
-    }
-    bad_scope = _consent_error(google, {**base, "response_type": "code", "scope": "nope"})
-    assert bad_scope == {"error": ["invalid_scope"], "state": ["st"]}
-    implicit = _consent_error(google, {**base, "response_type": "token", "scope": CALENDAR_SCOPE})
-    assert implicit["error"] == ["unsupported_response_type"]
-
-
-def _consent_error(google: GoogleSim, params: dict[str, str]) -> dict[str, list[str]]:
-    response = requests.get(google.auth_uri, params=params, allow_redirects=False, timeout=10)
-    query = parse_qs(urlsplit(response.headers["Location"]).query)
-    query.pop("error_description", None)
-    return query
-
-
 def test_scopes_are_enforced_by_the_api(google: GoogleSim) -> None:
     google.create_user(EMAIL)
     identity_only = google.service(credentials=google.credentials(EMAIL, ["openid", "email"]))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fixtures.google import GoogleSim, timed
+from tests.fixtures.google import GoogleSim, list_all, timed
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10, 10**6) | st.text(max_size=12),
@@ -161,3 +162,25 @@ def test_garbage_bodies_and_ids(google: GoogleSim, google_user: str) -> None:
             headers={"Authorization": token_value},
         )
         assert response.status_code == 401
+
+
+def test_concurrent_writers_lose_nothing(google: GoogleSim, google_user: str) -> None:
+    failures: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        service = google.service(google_user)
+        try:
+            for n in range(20):
+                body = timed(f"w{worker}-{n}", "2031-01-01T10:00:00Z", "2031-01-01T11:00:00Z")
+                service.events().insert(calendarId="primary", body=body).execute()
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    items, _ = list_all(google.service(google_user))
+    assert len({item["summary"] for item in items}) == 80
