@@ -28,9 +28,9 @@ class Writer:
 
     def single_ids(self, event_id: str, body: dict[str, Any], tz: str) -> dict[str, Any]:
         """What ``singleEvents=true`` lists show for a body: instance id -> original start."""
-        slots = self.expander.slots(body)
         if not body.get("recurrence"):
             return {event_id: None}
+        slots = self.expander.slots(body)
         return {instance_id(event_id, slot): when_to_resource(slot, tz) for slot in slots}
 
     def create(
@@ -69,7 +69,8 @@ class Writer:
         """Give ``event`` a new body (update, patch, un-delete)."""
         tick = self.store.tick()
         old_ids = self.single_ids(event.id, event.body, calendar.time_zone)
-        only_reminders = _without_reminders(event.body) == _without_reminders(body)
+        same = _without_reminders(event.body) == _without_reminders(body)
+        only_reminders = same and not event.deleted
         event.body, event.tick, event.deleted = body, tick, False
         if not only_reminders:
             event.updated = tick

@@ -21,10 +21,7 @@ EMAIL = "bob@example.com"
 OPENID = ["openid", "https://www.googleapis.com/auth/userinfo.email", CALENDAR_SCOPE]
 
 
-@pytest.fixture(autouse=True)
-def _plain_http_oauth(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    monkeypatch.setenv("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+pytestmark = pytest.mark.usefixtures("oauthlib_local")
 
 
 def _flow(google: GoogleSim, scopes: list[str] = OPENID) -> Flow:

@@ -11,8 +11,10 @@ from emulators.google import errors, recurrence
 from emulators.google.recurrence import Expander
 from emulators.google.timefmt import When
 from googleapiclient.errors import HttpError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.fixtures.google import all_day, list_all, timed
+from tests.fixtures.google import GoogleSim, all_day, list_all, timed
 
 BERLIN = "Europe/Berlin"
 
@@ -219,3 +221,94 @@ def test_all_day_series_and_bad_series(google_service) -> None:
     with pytest.raises(HttpError) as invalid:
         google_service.events().insert(calendarId="primary", body=bad).execute()
     assert invalid.value.error_details[0]["reason"] == "invalid"
+
+
+class InstanceMirror:
+    """A client that pulls ``singleEvents=true`` and keeps the live instances it learnt of."""
+
+    def __init__(self, service: Any) -> None:
+        self.service = service
+        self.events: dict[str, dict[str, Any]] = {}
+        items, self.token = list_all(service, singleEvents=True, maxResults=4)
+        self.apply(items)
+
+    def apply(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if item["status"] == "cancelled":
+                self.events.pop(item["id"], None)
+            else:
+                self.events[item["id"]] = item
+
+    def sync(self) -> None:
+        items, self.token = list_all(
+            self.service, singleEvents=True, syncToken=self.token, maxResults=3
+        )
+        self.apply(items)
+
+
+series_ops = st.lists(
+    st.tuples(
+        st.sampled_from(["series", "single", "count", "shift", "cancel", "edit", "delete", "sync"]),
+        st.integers(0, 20),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=series_ops)
+def test_single_events_mirror_follows_series_changes(
+    google: GoogleSim, ops: list[tuple[str, int]]
+) -> None:
+    google.reset()
+    google.create_user("series@example.com")
+    service = google.service("series@example.com")
+    events = service.events()
+    mirror = InstanceMirror(service)
+    for op, n in ops:
+        live = [e for e in list_all(service)[0] if e["status"] != "cancelled"]
+        series = [e for e in live if "recurrence" in e]
+        instances = [e for e in list_all(service, singleEvents=True)[0] if "recurringEventId" in e]
+        if op == "series":
+            body = timed(
+                f"s{n}",
+                "2031-03-27T10:00:00",
+                "2031-03-27T11:00:00",
+                tz=BERLIN,
+                recurrence=[f"RRULE:FREQ=DAILY;COUNT={n % 5 + 1}"],
+            )
+            events.insert(calendarId="primary", body=body).execute()
+        elif op == "single":
+            body = timed(f"x{n}", "2031-03-27T10:00:00Z", "2031-03-27T11:00:00Z")
+            events.insert(calendarId="primary", body=body).execute()
+        elif op == "count" and series:
+            rule = {"recurrence": [f"RRULE:FREQ=DAILY;COUNT={n % 6 + 1}"]}
+            events.patch(
+                calendarId="primary", eventId=series[n % len(series)]["id"], body=rule
+            ).execute()
+        elif op == "shift" and series:
+            target = series[n % len(series)]
+            hour = 10 + n % 3
+            body = {
+                "start": {"dateTime": f"2031-03-27T{hour}:00:00", "timeZone": BERLIN},
+                "end": {"dateTime": f"2031-03-27T{hour}:30:00", "timeZone": BERLIN},
+            }
+            events.patch(calendarId="primary", eventId=target["id"], body=body).execute()
+        elif op in ("cancel", "edit") and instances:
+            target = instances[n % len(instances)]["id"]
+            if op == "cancel":
+                events.delete(calendarId="primary", eventId=target).execute()
+            else:
+                events.patch(
+                    calendarId="primary", eventId=target, body={"summary": f"e{n}"}
+                ).execute()
+        elif op == "delete" and live:
+            events.delete(calendarId="primary", eventId=live[n % len(live)]["id"]).execute()
+        if op == "sync" or n % 2:
+            mirror.sync()
+    mirror.sync()
+    truth = {item["id"]: item for item in list_all(service, singleEvents=True)[0]}
+    assert mirror.events == truth

@@ -195,9 +195,9 @@ def test_incremental_mirror_matches_a_full_list(
     for op, n in ops:
         if op == "insert":
             live.append(_insert(service, n)["id"])
-        elif op == "sync":
+        elif op == "sync" or not live:
             mirror.sync()
-        elif live:
+        else:
             target = live[n % len(live)]
             if op == "patch":
                 body = {"summary": f"s{n}"}
