@@ -144,7 +144,7 @@ def _object(request: Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise errors.ApiError(400, "parseError", "Parse Error") from exc
     if not isinstance(body, dict):
         raise errors.bad_request("The request body must be a JSON object.")

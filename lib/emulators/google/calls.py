@@ -44,7 +44,7 @@ class Call:
             return {}
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise errors.ApiError(400, "parseError", "Parse Error") from exc
 
     def object_body(self) -> dict[str, Any]:

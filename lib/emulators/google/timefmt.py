@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from emulators.google import errors
 
+MIN_YEAR, MAX_YEAR = 1900, 5000
+
 
 def zone(name: object, location: str = "timeZone") -> ZoneInfo:
     """The IANA zone ``name``, or 400 ``invalid`` if there is no such zone."""
@@ -36,11 +38,19 @@ def parse_instant(value: object, location: str) -> datetime:
 
 def _parse_datetime(value: object, location: str) -> datetime:
     if not isinstance(value, str) or "T" not in value.upper():
-        raise errors.invalid(f"Invalid value for {location}: {value!r}", location)
+        raise errors.invalid(f"Invalid value for {location}: {str(value)[:40]!r}", location)
     try:
-        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise errors.invalid(f"Invalid value for {location}: {value!r}", location) from exc
+        raise errors.invalid(f"Invalid value for {location}: {value[:40]!r}", location) from exc
+    _check_year(parsed.year, location)
+    return parsed
+
+
+def _check_year(year: int, location: str) -> None:
+    """Years far out would overflow date arithmetic (expansion horizons, UTC conversion)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise errors.invalid(f"Invalid {location}: years {MIN_YEAR}-{MAX_YEAR} only.", location)
 
 
 def format_instant(moment: datetime) -> str:
@@ -112,9 +122,11 @@ def _parse_date(value: object, location: str) -> date:
     try:
         if not isinstance(value, str):
             raise ValueError(value)
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError as exc:
         raise errors.invalid(f"Invalid {location} date.") from exc
+    _check_year(parsed.year, location)
+    return parsed
 
 
 def when_to_resource(when: When, calendar_tz: str) -> dict[str, Any]:

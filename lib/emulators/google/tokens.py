@@ -12,7 +12,6 @@ invalidation get 410 ``fullSyncRequired``.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 from dataclasses import dataclass
@@ -81,7 +80,7 @@ def decode(kind: str, token: str, location: str) -> Position:
             since=None if payload.get("s") is None else int(payload["s"]),
             after=tuple(after) if isinstance(after, list) else None,
         )
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError) as exc:
         raise errors.invalid(f"Invalid {location} value.", location) from exc
 
 

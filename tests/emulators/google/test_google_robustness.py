@@ -47,6 +47,8 @@ date_like = st.sampled_from(
         {"dateTime": "garbage"},
         {"date": "2031-02-30"},
         {"dateTime": "2031-01-01T10:00:00", "timeZone": "Nowhere/X"},
+        {"dateTime": "9999-12-31T23:59:59-14:00"},
+        {"date": "0001-01-01"},
         {},
     ]
 )
@@ -107,6 +109,7 @@ query_values = st.sampled_from(
         "maybe",
         "2031-01-01T00:00:00Z",
         "2031-13-01",
+        "9999-12-31T23:59:59-14:00",
         "a=b",
         "==",
     ]
@@ -143,7 +146,8 @@ def test_random_list_parameters(google: GoogleSim, google_user: str, query: dict
 
 def test_garbage_bodies_and_ids(google: GoogleSim, google_user: str) -> None:
     token = google.access_token(google_user)
-    for raw in (b"{", b"[]", b"null", b"\xff\xfe", json.dumps("text").encode()):
+    nested = b"[" * 100_000 + b"]" * 100_000
+    for raw in (b"{", b"[]", b"null", b"\xff\xfe", json.dumps("text").encode(), nested):
         response = _call(
             google,
             token,
