@@ -42,11 +42,15 @@ class MethodFaults(_Model):
 
 
 class Quota(_Model):
+    """Quota units a user may spend per sliding minute (None: unlimited) and the refusal code."""
+
     user_per_minute: int | None = Field(None, ge=1)
     status: Literal[403, 429] = 403
 
 
 class PushFaults(_Model):
+    """How often notifications are dropped or duplicated, and how late they are sent."""
+
     drop_rate: float = Field(0.0, ge=0, le=1)
     duplicate_rate: float = Field(0.0, ge=0, le=1)
     delay_ms: int = Field(0, ge=0, le=600_000)
