@@ -1,0 +1,167 @@
+"""The activity as the API speaks it: the fields a client may write, and the view it reads.
+
+Timing in the API: `all_day` false -> `start`/`end` are instants with a UTC offset and
+`timezone` is the IANA zone the activity lives in; `all_day` true -> `start`/`end` are dates
+and `end` is the last day (inclusive, as everywhere in calsync). Fields the server owns (`id`,
+`owner_id`, `read_only`, `origin`, `version`, `updated_at`, `details_hidden`) may be sent back
+unchanged (a client echoing what it read) but never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from calsync.domain.activity import MAX_SUBJECT, MAX_TEXT, Activity, Origin, Visibility
+from calsync.errors import InvalidInput
+from calsync.services.common import field_errors
+from calsync.services.preview import BUSY_TITLE
+
+SERVER_FIELDS = ("id", "owner_id", "read_only", "origin", "version", "updated_at")
+OUTPUT_ONLY = ("details_hidden",)
+INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
+
+
+class ActivityFields(BaseModel):
+    """What a client writes (POST whole, PATCH over the current values)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    subject: str = Field(default="", max_length=MAX_SUBJECT)
+    start: str = Field(max_length=64)
+    end: str = Field(max_length=64)
+    all_day: bool = False
+    timezone: str = "UTC"
+    location: str = Field(default="", max_length=MAX_TEXT)
+    public_description: str = Field(default="", max_length=MAX_TEXT)
+    note: str = Field(default="", max_length=MAX_TEXT)
+    busy: bool = True
+    visibility: Visibility = Visibility.EVERYONE
+    done: bool = False
+    deal_id: str | None = Field(default=None, min_length=1, max_length=200)
+    person_id: str | None = Field(default=None, min_length=1, max_length=200)
+    org_id: str | None = Field(default=None, min_length=1, max_length=200)
+    attendees: list[str] = Field(default_factory=list, max_length=200)
+    conference_url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
+
+
+def _instant(value: str, name: str, problems: dict[str, str]) -> datetime | None:
+    try:
+        return INSTANT.validate_python(value)
+    except ValidationError:
+        problems[name] = "must be a date-time with a UTC offset, e.g. 2030-01-10T09:00:00+01:00"
+        return None
+
+
+def _day(value: str, name: str, problems: dict[str, str]) -> date | None:
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    problems[name] = "must be a date (YYYY-MM-DD) for an all-day activity"
+    return None
+
+
+def timing(fields: ActivityFields) -> dict[str, Any]:
+    """The domain's timing fields; InvalidInput naming `start`/`end` if they do not fit."""
+    problems: dict[str, str] = {}
+    if fields.all_day:
+        first, last = _day(fields.start, "start", problems), _day(fields.end, "end", problems)
+        if first and last and last < first:
+            problems["end"] = "the last day is before the first"
+        timed: dict[str, Any] = {"start_date": first, "end_date": last}
+    else:
+        begin, finish = (
+            _instant(fields.start, "start", problems),
+            _instant(fields.end, "end", problems),
+        )
+        if begin and finish and finish < begin:
+            problems["end"] = "is before start"
+        timed = {"start": begin, "end": finish}
+    if problems:
+        raise InvalidInput("invalid activity", problems)
+    return {"timezone": fields.timezone, **timed}
+
+
+def build(data: Mapping[str, Any], **server: Any) -> Activity:
+    """An Activity from client fields plus the server's (`id`, `owner_id`, `version`, ...)."""
+    try:
+        fields = ActivityFields.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InvalidInput("invalid activity", field_errors(exc)) from None
+    values = fields.model_dump(exclude={"start", "end", "all_day", "timezone"})
+    try:
+        return Activity.model_validate({**values, **timing(fields), **server})
+    except ValidationError as exc:
+        raise InvalidInput("invalid activity", field_errors(exc)) from None
+
+
+def _bounds(activity: Activity) -> tuple[date | datetime, date | datetime]:
+    if activity.start_date is not None and activity.end_date is not None:
+        return activity.start_date, activity.end_date
+    assert activity.start is not None
+    assert activity.end is not None
+    return activity.start, activity.end
+
+
+def client_fields(activity: Activity) -> dict[str, Any]:
+    """The activity's client-writable fields, as a client would send them."""
+    start, end = _bounds(activity)
+    names = set(ActivityFields.model_fields) - {"start", "end", "all_day"}
+    values = {name: getattr(activity, name) for name in names}
+    values["attendees"] = list(activity.attendees)
+    values.update(start=start.isoformat(), end=end.isoformat(), all_day=activity.all_day)
+    return values
+
+
+class ActivityView(BaseModel):
+    """An activity as one viewer may see it (the API's activity object)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    owner_id: str
+    type: str | None
+    subject: str
+    start: datetime | date
+    end: datetime | date
+    all_day: bool
+    timezone: str
+    location: str
+    public_description: str
+    note: str
+    busy: bool
+    visibility: Visibility
+    done: bool
+    deal_id: str | None
+    person_id: str | None
+    org_id: str | None
+    attendees: list[str]
+    conference_url: str | None
+    read_only: bool
+    origin: Origin
+    version: int
+    updated_at: datetime
+    details_hidden: bool
+
+
+def view(activity: Activity, *, details: bool) -> ActivityView:
+    """The view of `activity`; without `details`, a busy block: its time and nothing else."""
+    start, end = _bounds(activity)
+    data = {
+        **client_fields(activity),
+        **{name: getattr(activity, name) for name in SERVER_FIELDS},
+        "start": start,
+        "end": end,
+        "details_hidden": not details,
+    }
+    if not details:
+        blank = {"location": "", "public_description": "", "note": "", "attendees": []}
+        none = dict.fromkeys(("type", "deal_id", "person_id", "org_id", "conference_url"))
+        data.update(blank, **none, subject=BUSY_TITLE, done=False)
+    return ActivityView.model_validate(data)
