@@ -103,36 +103,38 @@ class ActivityService:
     def create(self, user: User, body: Mapping[str, Any]) -> ActivityView:
         _refuse_server_fields(body, None)
         now = self._ctx.clock.now()
-        activity = build(
-            body,
-            id=uuid.uuid4().hex,
-            company_id=user.company_id,
-            owner_id=user.id,
-            created_at=now,
-            updated_at=now,
-        )
+        activity_id = uuid.uuid4().hex
 
-        def work(uow: UnitOfWork) -> list[str]:
+        def work(uow: UnitOfWork) -> tuple[Activity, list[str]]:
             accounts = syncing_accounts(uow, user.company_id, user.id)
-            self._check_world(uow, user, activity, None)
-            return save_activity(uow, activity, accounts, now)
+            activity = build(
+                body,
+                problems=self._world_problems(uow, user, body, None),
+                id=activity_id,
+                company_id=user.company_id,
+                owner_id=user.id,
+                created_at=now,
+                updated_at=now,
+            )
+            return activity, save_activity(uow, activity, accounts, now)
 
-        self._request_jobs(self._ctx.storage.transaction(work))
+        activity, queued = self._ctx.storage.transaction(work)
+        self._request_jobs(queued)
         return view(activity, details=True)
 
     def patch(self, user: User, activity_id: str, body: Mapping[str, Any]) -> ActivityView:
         def work(uow: UnitOfWork) -> tuple[Activity, list[str]]:
             current = self._changeable(uow, user, activity_id)
-            changes = _refuse_server_fields(body, current)
+            merged = {**client_fields(current), **_refuse_server_fields(body, current)}
+            accounts = syncing_accounts(uow, user.company_id, user.id)
             now = self._ctx.clock.now()
             activity = build(
-                {**client_fields(current), **changes},
+                merged,
+                problems=self._world_problems(uow, user, merged, current),
                 **{name: getattr(current, name) for name in _KEPT},
                 version=current.version + 1,
                 updated_at=now,
             )
-            accounts = syncing_accounts(uow, user.company_id, user.id)
-            self._check_world(uow, user, activity, current)
             return activity, save_activity(uow, activity, accounts, now)
 
         activity, queued = self._ctx.storage.transaction(work)
@@ -163,24 +165,29 @@ class ActivityService:
             raise ReadOnly(READ_ONLY_REASON)
         return activity
 
-    def _check_world(
-        self, uow: UnitOfWork, user: User, activity: Activity, before: Activity | None
-    ) -> None:
-        """The type must be an active type of the company, linked items ones the user sees."""
+    def _world_problems(
+        self, uow: UnitOfWork, user: User, data: Mapping[str, Any], before: Activity | None
+    ) -> dict[str, str]:
+        """The type must be an active type of the company, linked items ones the user sees.
+
+        Only what changed is checked (a type deactivated later does not block other edits).
+        """
         problems = {}
-        if before is None or activity.type != before.type:
+        kind = data.get("type")
+        if isinstance(kind, str) and (before is None or kind != before.type):
             active = {t.key for t in uow.directory.activity_types(user.company_id) if t.active}
-            if activity.type not in active:
-                problems["type"] = f"no active activity type {activity.type!r}"
-        earlier = before.linked_item_ids if before is not None else {}
-        for kind, item_id in activity.linked_item_ids.items():
-            if earlier.get(kind) == item_id:
+            if kind not in active:
+                problems["type"] = f"no active activity type {kind!r}"
+        for item_kind, name in _ID_FIELD.items():
+            item_id = data.get(name)
+            if not isinstance(item_id, str) or not item_id:
                 continue
-            item = uow.directory.linked_item(user.company_id, kind, item_id)
+            if before is not None and getattr(before, name) == item_id:
+                continue
+            item = uow.directory.linked_item(user.company_id, item_kind, item_id)
             if item is None or not may_see(user, item):
-                problems[_ID_FIELD[kind]] = f"no such {kind.value}"
-        if problems:
-            raise InvalidInput("invalid activity", problems)
+                problems[name] = f"no such {item_kind.value}"
+        return problems
 
     def _request_jobs(self, account_ids: Iterable[str]) -> None:
         for account_id in account_ids:

@@ -9,13 +9,29 @@ unchanged (a client echoing what it read) but never changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
-from calsync.domain.activity import MAX_SUBJECT, MAX_TEXT, Activity, Origin, Visibility
+from calsync.domain.activity import (
+    EMAIL_PATTERN,
+    MAX_SUBJECT,
+    MAX_TEXT,
+    Activity,
+    Origin,
+    Visibility,
+)
 from calsync.errors import InvalidInput
 from calsync.services.common import field_errors
 from calsync.services.preview import BUSY_TITLE
@@ -23,6 +39,7 @@ from calsync.services.preview import BUSY_TITLE
 SERVER_FIELDS = ("id", "owner_id", "read_only", "origin", "version", "updated_at")
 OUTPUT_ONLY = ("details_hidden",)
 INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
+EMAIL = re.compile(EMAIL_PATTERN)
 
 
 class ActivityFields(BaseModel):
@@ -48,6 +65,14 @@ class ActivityFields(BaseModel):
     attendees: list[str] = Field(default_factory=list, max_length=200)
     conference_url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
 
+    @field_validator("attendees")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        bad = [email for email in value if not EMAIL.match(email.strip())]
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(bad)}")
+        return value
+
 
 def _instant(value: str, name: str, problems: dict[str, str]) -> datetime | None:
     try:
@@ -67,36 +92,45 @@ def _day(value: str, name: str, problems: dict[str, str]) -> date | None:
     return None
 
 
-def timing(fields: ActivityFields) -> dict[str, Any]:
-    """The domain's timing fields; InvalidInput naming `start`/`end` if they do not fit."""
-    problems: dict[str, str] = {}
-    if fields.all_day:
-        first, last = _day(fields.start, "start", problems), _day(fields.end, "end", problems)
+def timing(data: Mapping[str, Any], problems: dict[str, str]) -> dict[str, Any]:
+    """The domain's timing fields from raw client data; problems with `start`/`end` noted.
+
+    Values of the wrong JSON type are left to the field validation to report.
+    """
+    start, end = data.get("start"), data.get("end")
+    if not isinstance(start, str) or not isinstance(end, str):
+        return {}
+    if data.get("all_day") is True:
+        first, last = _day(start, "start", problems), _day(end, "end", problems)
         if first and last and last < first:
-            problems["end"] = "the last day is before the first"
-        timed: dict[str, Any] = {"start_date": first, "end_date": last}
-    else:
-        begin, finish = (
-            _instant(fields.start, "start", problems),
-            _instant(fields.end, "end", problems),
-        )
-        if begin and finish and finish < begin:
-            problems["end"] = "is before start"
-        timed = {"start": begin, "end": finish}
-    if problems:
-        raise InvalidInput("invalid activity", problems)
-    return {"timezone": fields.timezone, **timed}
+            problems.setdefault("end", "the last day is before the first")
+        return {"start_date": first, "end_date": last}
+    begin, finish = _instant(start, "start", problems), _instant(end, "end", problems)
+    if begin and finish and finish < begin:
+        problems.setdefault("end", "is before start")
+    return {"start": begin, "end": finish}
 
 
-def build(data: Mapping[str, Any], **server: Any) -> Activity:
-    """An Activity from client fields plus the server's (`id`, `owner_id`, `version`, ...)."""
+def build(
+    data: Mapping[str, Any], *, problems: Mapping[str, str] | None = None, **server: Any
+) -> Activity:
+    """An Activity from client fields plus the server's (`id`, `owner_id`, `version`, ...).
+
+    InvalidInput names every wrong field at once, with the caller's own `problems` (e.g. an
+    unknown activity type) added.
+    """
+    found = dict(problems or {})
+    fields: ActivityFields | None = None
     try:
         fields = ActivityFields.model_validate(dict(data))
     except ValidationError as exc:
-        raise InvalidInput("invalid activity", field_errors(exc)) from None
-    values = fields.model_dump(exclude={"start", "end", "all_day", "timezone"})
+        found.update(field_errors(exc))
+    timed = timing(data, found)
+    if found or fields is None:
+        raise InvalidInput("invalid activity", found)
+    values = fields.model_dump(exclude={"start", "end", "all_day"})
     try:
-        return Activity.model_validate({**values, **timing(fields), **server})
+        return Activity.model_validate({**values, **timed, **server})
     except ValidationError as exc:
         raise InvalidInput("invalid activity", field_errors(exc)) from None
 

@@ -23,6 +23,7 @@ from calsync.clock import FakeClock
 from calsync.config import Settings
 from calsync.domain.account import Account
 from calsync.domain.activity import LinkedItem, LinkedItemKind, User
+from calsync.http.entry import wsgi_app
 from calsync.providers.memory import MemoryConnector
 from calsync.providers.memory_calendar import MemoryCalendarService
 from calsync.providers.memory_oauth import MemoryOAuthClient
@@ -31,6 +32,7 @@ from calsync.services.registry import Services
 from calsync.store.memory import MemoryStorage
 from calsync.sync.jobs import JobOutcome, JobResult
 from calsync.tasks.inline import InlineTaskQueue
+from werkzeug.test import Client, TestResponse
 
 COMPANY = "c1"
 TASKS_ACCOUNT = "tasks@calsync-test.iam.gserviceaccount.com"
@@ -169,3 +171,29 @@ class World:
 
 def state_of(url: str) -> str:
     return parse_qs(urlsplit(url).query)["state"][0]
+
+
+class Api:
+    """The World's entry points over WSGI (werkzeug's test client), as the frontend calls them."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.client = Client(wsgi_app(world.services))
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        *,
+        user: User | str | None = "demo",
+        json: Any = None,
+        **kwargs: Any,
+    ) -> TestResponse:
+        headers = dict(kwargs.pop("headers", {}))
+        if isinstance(user, str):
+            user = {"demo": self.world.demo, "bob": self.world.bob, "eve": self.world.eve}[user]
+        if user is not None:
+            headers.setdefault("Authorization", f"Bearer {self.world.token(user)}")
+        if json is not None:
+            kwargs["json"] = json
+        return self.client.open(path, method=method, headers=headers, **kwargs)
