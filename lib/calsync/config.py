@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
     google_userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
     google_discovery_url: str | None = None  # None: the client's bundled discovery document
+    google_api_url: str | None = None  # Calendar API base override (e.g. the simulator's)
 
     # Bearer tokens of CRM users: verified by signature, issuer, audience and expiry.
     bearer_issuer: str = "calsync-local"
@@ -87,6 +88,7 @@ class Settings(BaseSettings):
     task_oidc_issuer: str = "https://accounts.google.com"
     task_oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
     task_service_account: str | None = None  # the caller's email; None accepts any
+    task_oidc_audience: str | None = None  # None: the called function's URL (worker/fanout)
     tasks_queue: str = "projects/calsync-local/locations/local/queues/sync"
     tasks_endpoint: str | None = None  # a Cloud Tasks emulator address, for the local stack
 
@@ -206,6 +208,10 @@ class Settings(BaseSettings):
     @property
     def oauth_state_ttl(self) -> timedelta:
         return timedelta(seconds=self.oauth_state_ttl_seconds)
+
+    def task_audience(self, function_url: str) -> str:
+        """The audience task and scheduler tokens must carry when calling `function_url`."""
+        return self.task_oidc_audience or function_url
 
 
 def load_settings(**overrides: Any) -> Settings:

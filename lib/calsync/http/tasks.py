@@ -41,13 +41,15 @@ def job_response(result: JobResult) -> Response:
 
 
 def run_job(call: Call) -> Response:
-    call.caller(call.services.settings.worker_url)
+    settings = call.services.settings
+    call.caller(settings.task_audience(settings.worker_url))
     body = call.body()
     return job_response(call.services.worker.run(body.get("account_id")))
 
 
 def tick(call: Call) -> Response:
-    call.caller(call.services.settings.fanout_url)
+    settings = call.services.settings
+    call.caller(settings.task_audience(settings.fanout_url))
     return json_response(call.services.fanout.tick().as_dict())
 
 

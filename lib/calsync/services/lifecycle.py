@@ -56,7 +56,11 @@ class LifecycleService:
         )
         self._ctx.request_job(started.id)
         try:
-            return self._channels.ensure(started)
+            if account.is_syncing:
+                return self._channels.ensure(started)
+            # Not syncing until now: a channel left from before (e.g. when the authorization
+            # died) may be dead at the provider; a fresh one replaces it.
+            return self._channels.renew(started)
         except NeedsReauthorization:
             raise
         except ProviderError as exc:  # no push for now: polling covers, the fan-out retries

@@ -102,3 +102,12 @@ def test_task_auth_switched_off_for_the_local_stack() -> None:
     services = bootstrap(local, run_job=lambda account_id: JobResult(JobOutcome.DONE))
     answer = Client(wsgi_app(services)).post("/worker", json={"account_id": "acc-1"})
     assert answer.status_code == 200
+
+
+def test_a_configured_task_audience_replaces_the_function_url() -> None:
+    world = World(settings=settings(task_oidc_audience="calsync-tasks"))
+    api = Api(world)
+    for audience, status in ((WORKER, 401), ("calsync-tasks", 200)):
+        headers = {"Authorization": f"Bearer {world.task_token(audience)}"}
+        answer = api("POST", "/worker", user=None, headers=headers, json={"account_id": "a"})
+        assert answer.status_code == status

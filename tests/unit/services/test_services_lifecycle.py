@@ -11,8 +11,9 @@ from calsync.domain.link import Conflict, Link, OutboxEntry, Side
 from calsync.domain.schedule import evolve
 from calsync.errors import Conflict as ConflictError
 from calsync.errors import InvalidInput, NeedsReauthorization, NotFound, ProviderUnavailable
+from calsync.services.connect import CallbackParams
 
-from tests.unit.services.harness import World
+from tests.unit.services.harness import World, state_of
 
 
 def test_start_syncs_opens_a_channel_and_asks_for_a_job(world: World) -> None:
@@ -184,3 +185,17 @@ def test_start_sets_the_window_once(world: World) -> None:
     assert again.sync.next_check_at == world.clock.now() + timedelta(
         seconds=world.settings.poll_interval_seconds
     )
+
+
+def test_restarting_after_reauthorization_replaces_the_old_channel(world: World) -> None:
+    account = world.start(world.demo, "demo@gmail.test")
+    assert account.channel is not None
+    world.calendar.revoke("demo@gmail.test")
+    world.services.context.record_needs_reauth(account.id)
+    url = world.services.connect.start(world.demo, {"provider": "google", "account_id": account.id})
+    code = world.oauth.approve(url)
+    world.services.connect.callback(CallbackParams(state_of(url), code, None))
+    restarted = world.services.lifecycle.start(world.demo, account.id, {})
+    assert restarted.channel is not None
+    assert restarted.channel.id != account.channel.id
+    assert world.storage.session().channels.get(account.channel.id) is None
