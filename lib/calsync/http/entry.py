@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -31,12 +32,30 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
 }
 
 
+_LOCK = threading.Lock()
+
+
 @functools.cache
-def services() -> Services:
-    """The process's services, built on first use."""
+def _build() -> Services:
     from calsync.bootstrap import bootstrap  # noqa: PLC0415 - wiring loads on first request
 
     return bootstrap()
+
+
+def services() -> Services:
+    """The process's services, built once, on first use (concurrent first requests wait)."""
+    with _LOCK:
+        return _build()
+
+
+def built() -> bool:
+    """Whether the services exist yet (nothing is built at import time)."""
+    return _build.cache_info().currsize > 0
+
+
+def forget() -> None:
+    """Drop the built services (tests; a new configuration)."""
+    _build.cache_clear()
 
 
 def serve(name: str, request: Request) -> Response:
