@@ -3,10 +3,13 @@
 ```
 CalsyncError
 ├── InvalidInput          400  the caller sent something wrong; `fields` names each problem
+│   └── OAuthRefused           a consent callback refused (tampered, expired, replayed, denied)
 ├── Unauthenticated       401  no or bad credentials (bearer token, webhook token, task OIDC)
 ├── NotFound              404  missing, or not yours (another user's account is "not found")
 ├── Conflict              409  the request is valid but the current state refuses it
-│   └── ReadOnly               e.g. an occurrence of a recurring calendar event
+│   ├── ReadOnly               e.g. an occurrence of a recurring calendar event
+│   ├── VersionMismatch        the item changed since the version the caller sent
+│   └── NeedsReauthorization   the provider refused the stored authorization: re-consent
 ├── PayloadTooLarge       413  the body is bigger than any legitimate request
 ├── StorageError               the state store failed
 │   └── Contention             a transaction lost a race; retrying it is the cure
@@ -63,6 +66,16 @@ class InvalidInput(CalsyncError):
         return body
 
 
+class OAuthRefused(InvalidInput):
+    """An OAuth callback is refused; `reason` is the short word the frontend is redirected with."""
+
+    code = "oauth_refused"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class Unauthenticated(CalsyncError):
     status = 401
     code = "unauthenticated"
@@ -80,6 +93,16 @@ class Conflict(CalsyncError):
 
 class ReadOnly(Conflict):
     code = "read_only"
+
+
+class VersionMismatch(Conflict):
+    code = "version_mismatch"
+
+
+class NeedsReauthorization(Conflict):
+    """The account's stored authorization is dead (it is now `needs_reauth`): reconnect."""
+
+    code = "needs_reauth"
 
 
 class PayloadTooLarge(CalsyncError):

@@ -125,6 +125,8 @@ class ConflictRepository(Protocol):
         """Newest first."""
         ...
 
+    def delete(self, account_id: str, conflict_id: str) -> None: ...
+
 
 class CredentialRepository(Protocol):
     """credentials/{account}: sealed (encrypted) token blobs only; sealing is the caller's job."""

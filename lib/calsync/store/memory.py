@@ -162,6 +162,9 @@ class MemoryConflicts(_Repository):
         conflicts = [c for _, c in self._db.scan("conflicts", (account_id,))]
         return sorted(conflicts, key=lambda c: (c.decided_at, c.id), reverse=True)[:limit]
 
+    def delete(self, account_id: str, conflict_id: str) -> None:
+        self._db.delete("conflicts", (account_id, conflict_id))
+
 
 class MemoryCredentials(_Repository):
     def get(self, account_id: str) -> bytes | None:

@@ -1,0 +1,200 @@
+"""The one place that chooses and wires adapters (in the spirit of cosmicpython's bootstrap).
+
+`bootstrap(settings)` builds every service from the settings; tests (and the local stack) pass
+their own adapters, verifiers or job instead. Adapters are chosen by name from the registries
+below; a later adapter (Firestore storage, the Google calendar and OAuth client, Cloud Tasks)
+is added by registering one factory here, without touching any service:
+
+    STORAGES["firestore"] = lambda settings, clock: FirestoreStorage(...)
+    CALENDARS["google"] = lambda settings, clock: (GoogleConnector(...), GoogleOAuthClient(...))
+    QUEUES["cloud_tasks"] = lambda settings, clock: CloudTasksQueue(...)
+
+Nothing here runs at import time; `functions/main.py` calls it lazily on the first request.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from calsync.auth.bearer import (
+    BearerVerifier,
+    CallerVerifier,
+    LocalSigner,
+    TaskTokenVerifier,
+    UnverifiedCaller,
+    UserVerifier,
+)
+from calsync.auth.keyring import KmsKeyring, LocalKeyring, generate_local_key
+from calsync.auth.keys import KeySource, RemoteKeys, StaticKeys
+from calsync.auth.vault import CredentialVault
+from calsync.clock import SystemClock
+from calsync.config import Settings, get_settings
+from calsync.errors import ConfigurationError
+from calsync.ports import CalendarConnector, Clock, Keyring, OAuthClient, Storage, TaskQueue
+from calsync.providers.memory import MemoryConnector
+from calsync.providers.memory_calendar import MemoryCalendarService
+from calsync.providers.memory_oauth import MemoryOAuthClient
+from calsync.services.common import ServiceContext
+from calsync.services.registry import Services, build_services
+from calsync.services.worker import RunJob
+from calsync.store.memory import MemoryStorage
+from calsync.tasks.inline import InlineTaskQueue
+
+log = logging.getLogger(__name__)
+
+Calendar = tuple[CalendarConnector, OAuthClient]
+
+
+def _memory_calendar(settings: Settings, clock: Clock) -> Calendar:
+    service = MemoryCalendarService(clock)
+    return MemoryConnector(service), MemoryOAuthClient(service)
+
+
+STORAGES: dict[str, Callable[[Settings, Clock], Storage]] = {
+    "memory": lambda settings, clock: MemoryStorage(),
+}
+CALENDARS: dict[str, Callable[[Settings, Clock], Calendar]] = {"memory": _memory_calendar}
+QUEUES: dict[str, Callable[[Settings, Clock], TaskQueue]] = {
+    "inline": lambda settings, clock: InlineTaskQueue(),
+}
+
+
+@dataclass(frozen=True)
+class Adapters:
+    """One adapter per port."""
+
+    storage: Storage
+    queue: TaskQueue
+    connector: CalendarConnector
+    oauth: OAuthClient
+    keyring: Keyring
+    clock: Clock
+
+
+F = TypeVar("F")
+
+
+def _choose(registry: dict[str, F], name: str, what: str) -> F:
+    if name not in registry:
+        known = ", ".join(sorted(registry))
+        raise ConfigurationError(f"no {what} adapter {name!r} in this build (known: {known})")
+    return registry[name]
+
+
+def keyring_for(settings: Settings) -> Keyring:
+    if settings.kms_key_name:
+        from google.cloud import kms_v1  # noqa: PLC0415 - the client loads only when used
+
+        return KmsKeyring(kms_v1.KeyManagementServiceClient(), settings.kms_key_name)
+    if settings.local_key is not None:
+        return LocalKeyring.from_base64(settings.local_key.get_secret_value())
+    if settings.environment == "local":
+        log.warning("no CALSYNC_LOCAL_KEY: tokens sealed with a key that dies with this process")
+        return LocalKeyring.from_base64(generate_local_key())
+    raise ConfigurationError("set CALSYNC_KMS_KEY_NAME or CALSYNC_LOCAL_KEY")
+
+
+def adapters_for(settings: Settings, clock: Clock | None = None) -> Adapters:
+    """The adapters the settings name."""
+    clock = clock or SystemClock()
+    connector, oauth = _choose(CALENDARS, settings.calendar, "calendar")(settings, clock)
+    return Adapters(
+        storage=_choose(STORAGES, settings.storage, "storage")(settings, clock),
+        queue=_choose(QUEUES, settings.queue, "queue")(settings, clock),
+        connector=connector,
+        oauth=oauth,
+        keyring=keyring_for(settings),
+        clock=clock,
+    )
+
+
+def user_verifier(settings: Settings) -> UserVerifier:
+    keys: KeySource
+    if settings.bearer_certs_url:
+        keys = RemoteKeys(settings.bearer_certs_url)
+    elif settings.bearer_signing_key is not None:
+        keys = StaticKeys(local_signer(settings).public_keys())
+    else:
+        raise ConfigurationError("set CALSYNC_BEARER_CERTS_URL (or, locally, a signing key)")
+    return BearerVerifier(keys, issuer=settings.bearer_issuer, audience=settings.bearer_audience)
+
+
+def local_signer(settings: Settings) -> LocalSigner:
+    """The local stack's signer of CRM user tokens (`CALSYNC_BEARER_SIGNING_KEY`)."""
+    if settings.bearer_signing_key is None:
+        raise ConfigurationError("CALSYNC_BEARER_SIGNING_KEY is not set")
+    return LocalSigner(
+        settings.bearer_signing_key.get_secret_value(),
+        key_id=settings.bearer_key_id,
+        issuer=settings.bearer_issuer,
+        audience=settings.bearer_audience,
+    )
+
+
+def caller_verifier(settings: Settings) -> CallerVerifier:
+    if not settings.task_auth:
+        log.warning("task and scheduler calls are NOT verified (CALSYNC_TASK_AUTH=false)")
+        return UnverifiedCaller()
+    issuers = {settings.task_oidc_issuer}
+    if settings.task_oidc_issuer == "https://accounts.google.com":
+        issuers.add("accounts.google.com")
+    return TaskTokenVerifier(
+        RemoteKeys(settings.task_oidc_certs_url),
+        issuers=issuers,
+        service_account=settings.task_service_account,
+    )
+
+
+def engine_job(ctx: ServiceContext) -> RunJob:
+    """The engine's `SyncJob(...).run` over the context's adapters."""
+    try:
+        module = importlib.import_module("calsync.sync.job")
+    except ModuleNotFoundError:
+        raise ConfigurationError("the sync engine (calsync.sync.job) is not installed") from None
+    job = module.SyncJob(
+        storage=ctx.storage,
+        clock=ctx.clock,
+        open_provider=ctx.vault.open_provider,
+        queue=ctx.queue,
+    )
+    run: RunJob = job.run
+    return run
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    adapters: Adapters | None = None,
+    users: UserVerifier | None = None,
+    callers: CallerVerifier | None = None,
+    run_job: RunJob | None = None,
+) -> Services:
+    """Every service, wired. Anything not passed in is built from `settings`."""
+    settings = settings or get_settings()
+    adapters = adapters or adapters_for(settings)
+    vault = CredentialVault(adapters.storage, adapters.keyring, adapters.connector)
+    ctx = ServiceContext(
+        storage=adapters.storage,
+        clock=adapters.clock,
+        queue=adapters.queue,
+        keyring=adapters.keyring,
+        vault=vault,
+        settings=settings,
+    )
+
+    @functools.cache
+    def job() -> RunJob:
+        return run_job if run_job is not None else engine_job(ctx)
+
+    return build_services(
+        ctx,
+        oauth=adapters.oauth,
+        users=users or user_verifier(settings),
+        callers=callers or caller_verifier(settings),
+        run_job=job,
+    )

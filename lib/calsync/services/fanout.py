@@ -1,0 +1,193 @@
+"""The fan-out tick (Cloud Scheduler, every minute or so): the safety net under push.
+
+1. Due accounts (syncing, `next_check_at` passed; accounts in back-off are not due until their
+   back-off ends): page by page, each page claimed in one transaction by moving its
+   `next_check_at` one poll interval ahead (which also moves the query to the next page), then
+   a job is asked for each, and a missing or misplaced push channel is opened.
+2. Channels expiring within a day: renewed (new id and token, overlap, old one stopped).
+3. Leases whose holder died (lease ended): released, and a job asked for.
+4. Outbox entries older than the grace period (their job request may have been lost): a job is
+   asked for each of their syncing accounts not in back-off.
+
+Storage reads are proportional to what is due, expiring, stale or forgotten, never to the
+number of accounts. Provider calls and job requests run on a small thread pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from calsync.domain.account import Account
+from calsync.domain.schedule import evolve
+from calsync.errors import CalsyncError
+from calsync.ports import UnitOfWork
+from calsync.services.channels import Channels
+from calsync.services.common import ServiceContext
+
+log = logging.getLogger(__name__)
+
+OUTBOX_PAGE = 1000
+
+
+@dataclass
+class TickReport:
+    """What one tick did (the fanout endpoint's answer)."""
+
+    due: int = 0
+    jobs_requested: int = 0
+    channels_opened: int = 0
+    channels_renewed: int = 0
+    channel_failures: int = 0
+    leases_released: int = 0
+    outbox_accounts: int = 0
+    failures: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class FanoutService:
+    """One tick of the fan-out."""
+
+    def __init__(self, ctx: ServiceContext, channels: Channels) -> None:
+        self._ctx = ctx
+        self._channels = channels
+        self._lock = threading.Lock()
+
+    def tick(self) -> TickReport:
+        now = self._ctx.clock.now()
+        report = TickReport()
+        renewed: set[str] = set()  # accounts whose channel this tick already tried
+        with ThreadPoolExecutor(self._ctx.settings.fanout_concurrency) as pool:
+            self._poll_due(now, report, pool, renewed)
+            self._renew_channels(now, report, pool, renewed)
+        self._release_leases(now, report)
+        self._sweep_outbox(now, report)
+        log.info("fan-out tick: %s", report.as_dict())
+        return report
+
+    def _count(self, report: TickReport, field: str) -> None:
+        with self._lock:
+            setattr(report, field, getattr(report, field) + 1)
+
+    # -- 1. due accounts -------------------------------------------------------------------
+
+    def _poll_due(
+        self, now: datetime, report: TickReport, pool: ThreadPoolExecutor, renewed: set[str]
+    ) -> None:
+        settings = self._ctx.settings
+        while report.due < settings.fanout_max_accounts:
+            page = self._ctx.storage.transaction(lambda uow: self._claim(uow, now))
+            report.due += len(page)
+            stale = [a for a in page if self._channels.needs_renewal(a, now)]
+            renewed.update(a.id for a in stale)
+            list(pool.map(lambda account: self._request(account.id, report), page))
+            list(pool.map(lambda account: self._renew(account, report), stale))
+            if len(page) < settings.fanout_page_size:
+                return
+
+    def _claim(self, uow: UnitOfWork, now: datetime) -> list[Account]:
+        page = uow.accounts.due(now, limit=self._ctx.settings.fanout_page_size)
+        later = now + self._ctx.settings.poll_interval
+        for account in page:
+            uow.accounts.put(evolve(account, sync=evolve(account.sync, next_check_at=later)))
+        return page
+
+    # -- 2. channels -----------------------------------------------------------------------
+
+    def _renew_channels(
+        self, now: datetime, report: TickReport, pool: ThreadPoolExecutor, tried: set[str]
+    ) -> None:
+        settings = self._ctx.settings
+        before = now + settings.channel_renew_before
+        while len(tried) < settings.fanout_max_accounts:
+            page = self._ctx.storage.session().accounts.channels_expiring(
+                before, limit=settings.fanout_page_size
+            )
+            fresh = [account for account in page if account.id not in tried]
+            tried.update(account.id for account in fresh)
+            list(pool.map(lambda account: self._renew(account, report), fresh))
+            if not fresh or len(page) < settings.fanout_page_size:
+                return
+
+    def _renew(self, account: Account, report: TickReport) -> None:
+        field = "channels_renewed" if account.channel is not None else "channels_opened"
+        try:
+            self._channels.renew(account)
+        except CalsyncError as exc:  # next tick tries again; polling covers meanwhile
+            log.warning("channel of account %s not renewed: %s", account.id, exc.code)
+            self._count(report, "channel_failures")
+        else:
+            self._count(report, field)
+
+    # -- 3. stale leases -------------------------------------------------------------------
+
+    def _release_leases(self, now: datetime, report: TickReport) -> None:
+        settings = self._ctx.settings
+        tried: set[str] = set()
+        while len(tried) < settings.fanout_max_accounts:
+            page = self._ctx.storage.session().accounts.leases_expired(
+                now, limit=settings.fanout_page_size
+            )
+            fresh = [account.id for account in page if account.id not in tried]
+            tried.update(fresh)
+            for account_id in fresh:
+                released = self._ctx.storage.transaction(self._release(account_id, now))
+                if released is not None:
+                    report.leases_released += 1
+                    if released.is_syncing and not _backing_off(released, now):
+                        self._request(released.id, report)
+            if not fresh or len(page) < settings.fanout_page_size:
+                return
+
+    @staticmethod
+    def _release(account_id: str, now: datetime) -> Callable[[UnitOfWork], Account | None]:
+        def work(uow: UnitOfWork) -> Account | None:
+            account = uow.accounts.get(account_id)
+            lease_until = account.sync.lease_until if account is not None else None
+            if account is None or lease_until is None or lease_until >= now:
+                return None
+            sync = evolve(account.sync, lease_holder=None, lease_until=None)
+            released = evolve(account, sync=sync)
+            uow.accounts.put(released)
+            return released
+
+        return work
+
+    # -- 4. forgotten outbox entries -------------------------------------------------------
+
+    def _sweep_outbox(self, now: datetime, report: TickReport) -> None:
+        session = self._ctx.storage.session()
+        older_than = now - self._ctx.settings.outbox_grace
+        entries = session.outbox.forgotten(older_than, limit=OUTBOX_PAGE)
+        for account_id in _unique(entry.account_id for entry in entries):
+            account = session.accounts.get(account_id)
+            if account is not None and account.is_syncing and not _backing_off(account, now):
+                report.outbox_accounts += 1
+                self._request(account_id, report)
+
+    # -- job requests ----------------------------------------------------------------------
+
+    def _request(self, account_id: str, report: TickReport) -> None:
+        try:
+            self._ctx.request_job(account_id)
+        except CalsyncError as exc:
+            log.warning("job request for account %s failed: %s", account_id, exc.code)
+            self._count(report, "failures")
+        else:
+            self._count(report, "jobs_requested")
+
+
+def _backing_off(account: Account, now: datetime) -> bool:
+    """Failing, and its back-off (set by the engine as `next_check_at`) has not ended."""
+    next_check = account.sync.next_check_at
+    return account.sync.failures > 0 and next_check is not None and next_check > now
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,86 @@
+"""The `oauth` entry point: the consent URL, and the callback's redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.unit.services.harness import Api, World, state_of
+
+
+def _start(api: Api, email: str = "demo@gmail.test") -> str:
+    answer = api("POST", "/oauth/start", json={"provider": "google", "email": email})
+    assert answer.status_code == 200
+    url: str = answer.json["authorization_url"]
+    return url
+
+
+def _redirect(answer: object) -> dict[str, list[str]]:
+    location = answer.headers["Location"]  # type: ignore[attr-defined]
+    assert location.startswith("https://crm.example.com/settings/calendar-sync?")
+    return parse_qs(urlsplit(location).query)
+
+
+def test_connect_end_to_end_redirects_with_the_account_id(api: Api, world: World) -> None:
+    url = _start(api)
+    code = world.oauth.approve(url)
+    answer = api("GET", f"/oauth/callback?state={state_of(url)}&code={code}", user=None)
+    assert answer.status_code == 302
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+    account_id = _redirect(answer)["account_id"][0]
+    assert api("GET", f"/accounts/{account_id}").json["status"] == "ready_to_connect"
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("state=forged&code=abc", "invalid_state"),
+        ("code=abc", "invalid_request"),
+        ("", "invalid_request"),
+        ("state={state}&code=tampered", "invalid_grant"),
+        ("state={state}&error=access_denied", "access_denied"),
+        ("state={state}", "invalid_request"),
+    ],
+)
+def test_refused_callbacks_redirect_with_a_reason_and_create_nothing(
+    api: Api, world: World, query: str, reason: str
+) -> None:
+    url = _start(api)
+    world.oauth.approve(url)
+    answer = api("GET", "/oauth/callback?" + query.format(state=state_of(url)), user=None)
+    assert answer.status_code == 302
+    assert _redirect(answer) == {"error": [reason]}
+    assert api("GET", "/accounts").json == {"accounts": []}
+
+
+def test_a_replayed_callback_changes_nothing(api: Api, world: World) -> None:
+    url = _start(api)
+    callback = f"/oauth/callback?state={state_of(url)}&code={world.oauth.approve(url)}"
+    first = api("GET", callback, user=None)
+    account_id = _redirect(first)["account_id"][0]
+    before = world.account(account_id)
+    writes = world.writes()
+    replay = api("GET", callback, user=None)
+    assert _redirect(replay) == {"error": ["invalid_state"]}
+    assert world.writes() == writes
+    assert world.account(account_id) == before
+
+
+def test_an_expired_state_is_refused(api: Api, world: World) -> None:
+    url = _start(api)
+    code = world.oauth.approve(url)
+    world.later(minutes=11)
+    answer = api("GET", f"/oauth/callback?state={state_of(url)}&code={code}", user=None)
+    assert _redirect(answer) == {"error": ["expired_state"]}
+    assert api("GET", "/accounts").json == {"accounts": []}
+
+
+def test_the_frontend_urls_own_query_is_kept(world: World) -> None:
+    from tests.unit.services.harness import settings
+
+    other = World(settings=settings(frontend_url="https://crm.example.com/prefs?tab=calendar"))
+    api = Api(other)
+    answer = api("GET", "/oauth/callback?state=nope&code=x", user=None)
+    location = answer.headers["Location"]
+    assert parse_qs(urlsplit(location).query) == {"tab": ["calendar"], "error": ["invalid_state"]}
