@@ -1,8 +1,7 @@
-"""The CalendarProvider contract, for every adapter (the `calendar` fixture in conftest.py).
+"""The CalendarProvider contract, writes: client-chosen ids and what a taken id answers,
+If-Match, deletions, restores, batches, moves, push channels, and dead authorizations.
 
-What calsync relies on: client-chosen ids and what a taken id answers, If-Match, deletions,
-restores, cursors with removals, full listings, paging, expired cursors, recurring occurrences,
-moves between calendars, push channels, and the errors of a dead authorization.
+Runs for every adapter of the `calendar` fixture (tests/contract/conftest.py).
 """
 
 from __future__ import annotations
@@ -10,71 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from calsync.domain import CalendarEvent, RemovedEvent, SyncedFields
-from calsync.errors import CursorExpired, ProviderAuthError, ProviderRejected, ProviderUnavailable
-from calsync.ports import (
-    ChangePage,
-    CreateEvent,
-    DeleteEvent,
-    MoveEvent,
-    Outcome,
-    UpdateEvent,
-)
+from calsync.domain import RemovedEvent
+from calsync.errors import ProviderAuthError, ProviderRejected, ProviderUnavailable
+from calsync.ports import CreateEvent, DeleteEvent, MoveEvent, Outcome, UpdateEvent
 
 from tests.contract.conftest import CalendarCase
-
-ID = "crm0abcdef12345"
-
-
-def fields(case: CalendarCase, hours: int = 24, **changes: object) -> SyncedFields:
-    start = case.clock.now() + timedelta(hours=hours)
-    values: dict[str, object] = {
-        "start": start,
-        "end": start + timedelta(hours=1),
-        "timezone": "Europe/Berlin",
-        "subject": "Review",
-        "location": "Room 1",
-        "description": "Agenda",
-        "attendees": ("bob@example.com",),
-        "conference_url": "https://meet.example.com/x",
-        **changes,
-    }
-    return SyncedFields.model_validate(values)
-
-
-def user_event(case: CalendarCase, hours: int = 24, **changes: object) -> CalendarEvent:
-    start = case.clock.now() + timedelta(hours=hours)
-    values: dict[str, object] = {
-        "id": "",
-        "calendar_id": case.calendar_id,
-        "summary": "Dentist",
-        "start": start,
-        "end": start + timedelta(hours=1),
-        **changes,
-    }
-    return CalendarEvent.model_validate(values)
-
-
-def create(case: CalendarCase, event_id: str = ID, **changes: object) -> CalendarEvent:
-    [result] = case.provider.write(
-        case.calendar_id, [CreateEvent(event_id, fields(case, **changes), activity_id="a1")]
-    )
-    assert result.outcome is Outcome.OK, result.detail
-    assert result.event is not None
-    return result.event
-
-
-def pull(case: CalendarCase, cursor: str | None) -> tuple[list[ChangePage], str]:
-    pages = list(case.provider.changes(case.calendar_id, cursor, window_start=case.clock.now()))
-    assert all(page.cursor is None for page in pages[:-1])
-    assert pages[-1].cursor is not None
-    return pages, pages[-1].cursor
-
-
-def changes(case: CalendarCase, cursor: str | None) -> tuple[list[object], str]:
-    pages, new_cursor = pull(case, cursor)
-    return [change for page in pages for change in page.changes], new_cursor
-
+from tests.contract.provider_helpers import ID, changes, create, fields
 
 # -- calendars ----------------------------------------------------------------------------------
 
@@ -221,101 +161,6 @@ def test_move_to_another_calendar_keeps_the_id(calendar: CalendarCase) -> None:
     assert there.summary == "Review"
     found, _ = changes(calendar, cursor)
     assert RemovedEvent(id=ID, calendar_id=calendar.calendar_id) in found
-
-
-# -- changes ------------------------------------------------------------------------------------
-
-
-def test_full_listing_shows_live_events_ending_after_the_window(calendar: CalendarCase) -> None:
-    kept = calendar.user.create(calendar.calendar_id, user_event(calendar, 5))
-    calendar.user.create(calendar.calendar_id, user_event(calendar, -5, summary="past"))
-    gone = calendar.user.create(calendar.calendar_id, user_event(calendar, 7))
-    calendar.user.delete(calendar.calendar_id, gone.id)
-    found, _ = changes(calendar, None)
-    assert [c.id for c in found if isinstance(c, CalendarEvent)] == [kept.id]
-    assert not any(isinstance(c, RemovedEvent) for c in found)
-
-
-def test_full_listing_pages(calendar: CalendarCase) -> None:
-    count = calendar.page_size * 2 + 1
-    made = {
-        calendar.user.create(calendar.calendar_id, user_event(calendar, h)).id
-        for h in range(1, count + 1)
-    }
-    pages, _ = pull(calendar, None)
-    assert len(pages) >= 3
-    assert all(len(page.changes) <= calendar.page_size for page in pages)
-    seen = [c.id for page in pages for c in page.changes]
-    assert sorted(seen) == sorted(made)
-
-
-def test_incremental_changes_since_a_cursor(calendar: CalendarCase) -> None:
-    before = calendar.user.create(calendar.calendar_id, user_event(calendar, 3))
-    _, cursor = changes(calendar, None)
-    found, cursor = changes(calendar, cursor)
-    assert found == []
-    new = calendar.user.create(calendar.calendar_id, user_event(calendar, 4, summary="New"))
-    calendar.user.update(calendar.calendar_id, before.id, summary="Edited")
-    ours = create(calendar)
-    found, cursor = changes(calendar, cursor)
-    by_id = {c.id: c for c in found}
-    assert set(by_id) == {new.id, before.id, ID}
-    assert by_id[before.id].summary == "Edited"
-    assert by_id[ID].etag == ours.etag
-    calendar.user.delete(calendar.calendar_id, new.id)
-    found, _ = changes(calendar, cursor)
-    assert found == [RemovedEvent(id=new.id, calendar_id=calendar.calendar_id)]
-
-
-def test_incremental_changes_page_too(calendar: CalendarCase) -> None:
-    _, cursor = changes(calendar, None)
-    for hours in range(1, calendar.page_size * 2 + 2):
-        calendar.user.create(calendar.calendar_id, user_event(calendar, hours))
-    pages, _ = pull(calendar, cursor)
-    assert len(pages) >= 3
-    assert sum(len(p.changes) for p in pages) == calendar.page_size * 2 + 1
-
-
-def test_an_invalidated_cursor_raises_cursor_expired(calendar: CalendarCase) -> None:
-    _, cursor = changes(calendar, None)
-    calendar.user.invalidate_cursors(calendar.calendar_id)
-    with pytest.raises(CursorExpired):
-        changes(calendar, cursor)
-    found, _ = changes(calendar, None)  # a full listing still works
-    assert found == []
-
-
-def test_recurring_series_arrive_as_read_only_occurrences(calendar: CalendarCase) -> None:
-    now = calendar.clock.now()
-    starts = [now + timedelta(days=d) for d in (1, 8, 15)]
-    _, cursor = changes(calendar, None)
-    made = calendar.user.create_series(
-        calendar.calendar_id, user_event(calendar, 24, summary="Weekly"), starts
-    )
-    found, cursor = changes(calendar, cursor)
-    occurrences = [c for c in found if isinstance(c, CalendarEvent)]
-    assert len(occurrences) == 3
-    series = {c.recurring_event_id for c in occurrences}
-    assert len(series) == 1
-    assert None not in series
-    assert all(c.read_only for c in occurrences)
-    calendar.user.delete(calendar.calendar_id, made[1].id)
-    found, cursor = changes(calendar, cursor)
-    assert [c.id for c in found] == [made[1].id]
-    [series_id] = series
-    assert series_id is not None
-    calendar.user.delete_series(calendar.calendar_id, series_id)
-    found, _ = changes(calendar, cursor)
-    assert {c.id for c in found} == {made[0].id, made[2].id}
-    assert all(isinstance(c, RemovedEvent) and c.recurring_event_id == series_id for c in found)
-
-
-def test_all_day_user_events_list_with_dates(calendar: CalendarCase) -> None:
-    day = (calendar.clock.now() + timedelta(days=2)).date()
-    event = user_event(calendar, start=None, end=None, start_date=day, end_date=day)
-    calendar.user.create(calendar.calendar_id, event)
-    found, _ = changes(calendar, None)
-    assert [(c.start_date, c.end_date) for c in found] == [(day, day)]
 
 
 # -- channels, errors ---------------------------------------------------------------------------
