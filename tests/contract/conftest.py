@@ -23,6 +23,7 @@ from calsync.clock import FakeClock
 from calsync.ports import CalendarProvider, Storage
 from calsync.providers.memory import MemoryCalendarProvider
 from calsync.providers.memory_calendar import MemoryCalendarService
+from calsync.store.firestore import FirestoreStorage
 from calsync.store.memory import MemoryStorage
 
 from tests.contract.drivers import CalendarUser, MemoryCalendarUser
@@ -39,10 +40,13 @@ class CalendarCase:
     page_size: int = PAGE_SIZE
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "firestore"])
 def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
     if request.param == "memory":
         yield MemoryStorage()
+        return
+    if request.param == "firestore":  # the emulator, on a database reset for this test
+        yield FirestoreStorage(request.getfixturevalue("firestore_client"))
         return
     raise AssertionError(f"unknown storage adapter {request.param}")
 
