@@ -110,7 +110,7 @@ class FirestoreStorage:
             if failed is exc:  # work's own exception, unchanged
                 raise
             if failed is not None:  # ... even when the rollback after it failed too
-                raise failed from exc
+                raise failed from failed.__cause__
             cause = _api_error(exc)
             if isinstance(cause, Aborted):
                 raise Contention(
