@@ -114,6 +114,34 @@ def test_fields_it_does_not_know_are_ignored(
     assert storage.session().links.get("acc1", "a1") == link("a1")
 
 
+# -- queries ------------------------------------------------------------------------------------
+
+
+def test_for_owner_with_more_types_than_one_in_filter_takes(storage: FirestoreStorage) -> None:
+    s = storage.session()
+    types = [f"t{index:02}" for index in range(35)]
+    for kind in [*types, "other"]:
+        s.activities.put(activity(f"a-{kind}", type=kind))
+    found = s.activities.for_owner("c1", "u1", ends_after=T0, types=types)
+    assert sorted(a.type for a in found) == types
+    assert list(s.activities.for_owner("c1", "u1", types=[])) == []
+
+
+def test_all_day_activities_overlap_by_their_zone_s_midnights(storage: FirestoreStorage) -> None:
+    day = date(2030, 1, 8)  # in Berlin: 2030-01-07 23:00 to 2030-01-08 23:00 UTC
+    s = storage.session()
+    s.activities.put(
+        activity("d", start=None, end=None, start_date=day, end_date=day, timezone="Europe/Berlin")
+    )
+    hour = timedelta(hours=1)
+    before = datetime(2030, 1, 7, 22, 0, tzinfo=UTC)  # 22:00-23:00 UTC: ends as it starts
+    after = datetime(2030, 1, 8, 23, 0, tzinfo=UTC)  # starts as it ends
+    inside = datetime(2030, 1, 7, 23, 30, tzinfo=UTC)
+    assert list(s.activities.overlapping("c1", before, before + hour)) == []
+    assert list(s.activities.overlapping("c1", after, after + hour)) == []
+    assert [a.id for a in s.activities.overlapping("c1", inside, inside + hour)] == ["d"]
+
+
 # -- ids and namespaces -------------------------------------------------------------------------
 
 
