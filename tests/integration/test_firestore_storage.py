@@ -117,8 +117,10 @@ def test_fields_it_does_not_know_are_ignored(
 # -- queries ------------------------------------------------------------------------------------
 
 
-def test_for_owner_with_more_types_than_one_in_filter_takes(storage: FirestoreStorage) -> None:
-    s = storage.session()
+def test_for_owner_with_more_types_than_one_in_filter_takes(
+    firestore_client: firestore.Client,
+) -> None:
+    s = FirestoreStorage(firestore_client, page_size=4).session()  # paged within each chunk
     types = [f"t{index:02}" for index in range(35)]
     for kind in [*types, "other"]:
         s.activities.put(activity(f"a-{kind}", type=kind))
@@ -165,6 +167,8 @@ def test_prefixes_keep_namespaces_apart(firestore_client: firestore.Client) -> N
     assert two.session().outbox.forgotten(T0, limit=10) == []  # collection groups too
     assert [e.activity_id for e in one.session().outbox.forgotten(T0, limit=10)] == ["a"]
     assert firestore_client.document("one_accounts/acc1/one_outbox/a").get().exists
+    with pytest.raises(ValueError, match="prefix"):
+        FirestoreStorage(firestore_client, prefix="a/b")
 
 
 # -- transactions -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ its writes until the transaction commits. Both raise only calsync errors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeAlias
@@ -45,6 +46,7 @@ ACTIVITY_TYPES = "activity_types"  # companies/{c}/activity_types/{key}
 LINKED_ITEMS = {"deal": "deals", "person": "persons", "organization": "organizations"}
 
 MAX_ID_BYTES = 1_500  # Firestore's limit on a document id
+_PREFIX = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
 
 
 def doc_id(raw: str) -> str:
@@ -65,6 +67,8 @@ class Layout:
     """Where each kind of document lives: collections under an optional id prefix."""
 
     def __init__(self, client: Client, prefix: str = "") -> None:
+        if not _PREFIX.match(prefix):
+            raise ValueError(f"a collection prefix is letters, digits, '_' or '-': {prefix!r}")
         self.client = client
         self.prefix = prefix
 
