@@ -236,9 +236,14 @@ class FirestoreOutbox(FirestoreRepository):
 class FirestoreConflicts(FirestoreRepository):
     """accounts/{acc}/conflicts/{id}."""
 
+    def _ref(self, account_id: str, conflict_id: str) -> DocumentReference:
+        return self._layout.under(ACCOUNTS, account_id, CONFLICTS).document(doc_id(conflict_id))
+
     def add(self, conflict: Conflict) -> None:
-        conflicts = self._layout.under(ACCOUNTS, conflict.account_id, CONFLICTS)
-        self._access.set(conflicts.document(doc_id(conflict.id)), CONFLICT.encode(conflict))
+        self._access.set(self._ref(conflict.account_id, conflict.id), CONFLICT.encode(conflict))
+
+    def delete(self, account_id: str, conflict_id: str) -> None:
+        self._access.delete(self._ref(account_id, conflict_id))
 
     def recent(self, account_id: str, *, limit: int) -> list[Conflict]:
         if limit <= 0:
