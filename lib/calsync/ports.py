@@ -61,7 +61,7 @@ class AccountRepository(Protocol):
         ...
 
     def leases_expired(self, now: datetime, *, limit: int) -> list[Account]:
-        """Accounts holding a lease that ended before `now`."""
+        """Accounts holding a lease that ended before `now`, earliest first."""
         ...
 
 

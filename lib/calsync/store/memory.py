@@ -70,7 +70,7 @@ class MemoryAccounts(_Repository):
 
     def leases_expired(self, now: datetime, *, limit: int) -> list[Account]:
         stale = [a for a in self._all() if a.sync.lease_until and a.sync.lease_until < now]
-        return sorted(stale, key=lambda a: a.id)[:limit]
+        return sorted(stale, key=lambda a: (a.sync.lease_until or now, a.id))[:limit]
 
 
 class MemoryActivities(_Repository):
