@@ -55,12 +55,48 @@ def _memory_calendar(settings: Settings, clock: Clock) -> Calendar:
     return MemoryConnector(service), MemoryOAuthClient(service)
 
 
+def _firestore(settings: Settings, clock: Clock) -> Storage:
+    """Firestore, or its emulator when FIRESTORE_EMULATOR_HOST is set (the client reads it)."""
+    from google.cloud import firestore  # noqa: PLC0415 - the client loads only when used
+
+    from calsync.store.firestore import FirestoreStorage  # noqa: PLC0415
+
+    client = firestore.Client(project=settings.gcp_project, database=settings.firestore_database)
+    return FirestoreStorage(client)
+
+
+def _cloud_tasks(settings: Settings, clock: Clock) -> TaskQueue:
+    """Cloud Tasks, or its emulator at CALSYNC_TASKS_ENDPOINT (an insecure gRPC channel)."""
+    import grpc  # noqa: PLC0415 - the client loads only when used
+    from google.cloud import tasks_v2  # noqa: PLC0415
+    from google.cloud.tasks_v2.services.cloud_tasks.transports import (  # noqa: PLC0415
+        CloudTasksGrpcTransport,
+    )
+
+    from calsync.tasks.cloud_tasks import CloudTasksQueue  # noqa: PLC0415
+
+    if settings.tasks_endpoint:
+        channel = grpc.insecure_channel(settings.tasks_endpoint)
+        client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+    else:
+        client = tasks_v2.CloudTasksClient()
+    return CloudTasksQueue(
+        client,
+        queue_path=settings.tasks_queue,
+        worker_url=settings.worker_url,
+        service_account_email=settings.task_service_account,
+        audience=settings.task_audience(settings.worker_url),
+    )
+
+
 STORAGES: dict[str, Callable[[Settings, Clock], Storage]] = {
     "memory": lambda settings, clock: MemoryStorage(),
+    "firestore": _firestore,
 }
 CALENDARS: dict[str, Callable[[Settings, Clock], Calendar]] = {"memory": _memory_calendar}
 QUEUES: dict[str, Callable[[Settings, Clock], TaskQueue]] = {
     "inline": lambda settings, clock: InlineTaskQueue(),
+    "cloud_tasks": _cloud_tasks,
 }
 
 
