@@ -110,7 +110,8 @@ def _updated(
     if result.outcome is Outcome.OK and result.event is not None and pushed and link:
         base = fields_from_activity(pushed, scope.settings, link.base)
         marks = {**event_marks(result.event), **activity_marks(scope, pushed, base)}
-        return Settled([PutLink(evolve(link, base=base, updated_at=scope.now, **marks)), clear])
+        moved = evolve(link, base=base, event_base=None, updated_at=scope.now, **marks)
+        return Settled([PutLink(moved), clear])
     if link is None:
         return Settled([clear])
     if result.outcome is Outcome.STALE and result.event is not None:

@@ -102,6 +102,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         fields_from_event(event),
         crm_changed_at=activity.updated_at,
         calendar_changed_at=event.updated,
+        calendar_base=link.event_base,
     )
     return settle(scope, event, link, activity, result, reevaluate=reevaluate)
 
@@ -271,7 +272,7 @@ def _with_activity(scope: Scope, link: Link, activity: Activity) -> Link:
 def _refresh(scope: Scope, link: Link, activity: Activity) -> list[Action]:
     """The link's activity marks and base, brought up to date without a calendar write."""
     base = fields_from_activity(activity, scope.settings, link.base)
-    fresh = evolve(link, base=base, **activity_marks(scope, activity, base))
+    fresh = evolve(link, base=base, event_base=None, **activity_marks(scope, activity, base))
     return [] if fresh == link else [PutLink(evolve(fresh, updated_at=scope.now))]
 
 
