@@ -85,9 +85,13 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         ),
         [],
     ),
-    "our event without a link (crashed push): adopted, push queued": (
+    "our event without a link (crashed push), same content: tied": (
         lambda: (scope(), event(), None, activity()),
-        ["PutLink", "QueuePush"],
+        ["PutLink"],
+    ),
+    "our event without a link, activity edited since: tied, later side wins, push queued": (
+        lambda: (scope(), event(), None, activity(subject="Newer", updated_at=T0)),
+        ["QueuePush", "PutLink", "Record"],
     ),
     "our event without a link and without activity: orphan deleted": (
         lambda: (scope(), event(), None, None),

@@ -182,12 +182,12 @@ def test_a_created_event_is_linked_and_the_entry_cleared() -> None:
     assert settled.actions[1] == ClearOutbox("a1", 4)
 
 
-def test_an_existing_event_of_ours_is_adopted_and_pushed_again() -> None:
-    act = activity(subject="Newer")
+def test_an_existing_event_of_ours_is_tied_and_pushed_again() -> None:
+    act = activity(subject="Newer", updated_at=T0)
     write = CreateEvent(EVENT_ID, link(act, event()).base, "a1")  # type: ignore[arg-type]
     settled = _outcome(write, WriteResult(Outcome.EXISTS, event()), act, None)
-    assert kinds(settled.actions) == ["PutLink", "QueuePush"]
-    assert settled.actions[1] == QueuePush("a1", "upsert", act.version)
+    assert kinds(settled.actions) == ["QueuePush", "PutLink", "Record"]
+    assert settled.actions[0] == QueuePush("a1", "upsert", act.version)
 
 
 def test_an_existing_event_of_someone_else_is_refused_and_recorded() -> None:
