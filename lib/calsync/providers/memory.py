@@ -68,12 +68,14 @@ class MemoryCalendarProvider:
         return calendar
 
     def calendars(self) -> list[CalendarInfo]:
+        self._request()
         self.service.enter(self.email, "calendarList.list")
         with self.service.lock:
             return [c.info for c in self.service.calendars.values() if c.owner == self.email]
 
     def create_calendar(self, name: str, timezone: str) -> CalendarInfo:
         self.service.enter(self.email, "calendars.insert")
+        self._request()
         calendar_id = f"{uuid.uuid4().hex}@group.calendar.memory"
         info = self.service.add_calendar(self.email, calendar_id, timezone=timezone)
         with self.service.lock:
@@ -84,6 +86,7 @@ class MemoryCalendarProvider:
     def changes(
         self, calendar_id: str, cursor: str | None, *, window_start: datetime
     ) -> Iterator[ChangePage]:
+        self._request()
         self.service.enter(self.email, "events.list")
         with self.service.lock:
             calendar = self._own(calendar_id)
@@ -91,6 +94,7 @@ class MemoryCalendarProvider:
             final = f"{calendar.epoch}:{self.service.last_seq}"
         for start in range(0, max(len(items), 1), self.page_size):
             if start:
+                self._request()
                 self.service.enter(self.email, "events.list")
             last = start + self.page_size >= len(items)
             yield ChangePage(items[start : start + self.page_size], final if last else None)
@@ -119,19 +123,27 @@ class MemoryCalendarProvider:
         ]
 
     def get(self, calendar_id: str, event_id: str) -> CalendarEvent | None:
+        self._request()
         self.service.enter(self.email, "events.get")
         with self.service.lock:
             self._own(calendar_id)
             return self.service.live(calendar_id, event_id)
 
     def write(self, calendar_id: str, writes: Sequence[EventWrite]) -> list[WriteResult]:
+        self._request()
         results: list[WriteResult] = []
         for write in writes:
-            self.service.enter(self.email, _METHOD[type(write)])
+            method = _METHOD[type(write)]
+            self.service.enter(self.email, method)
             with self.service.lock:
                 self._own(calendar_id)
                 results.append(self._apply(calendar_id, write))
+            self.service.leave(method)
         return results
+
+    def _request(self) -> None:
+        with self.service.lock:
+            self.service.requests += 1
 
     def _apply(self, calendar_id: str, write: EventWrite) -> WriteResult:
         service = self.service
@@ -178,6 +190,7 @@ class MemoryCalendarProvider:
     def watch(
         self, calendar_id: str, *, channel_id: str, address: str, token: str, ttl: timedelta
     ) -> WatchChannel:
+        self._request()
         self.service.enter(self.email, "events.watch")
         with self.service.lock:
             self._own(calendar_id)
@@ -189,6 +202,7 @@ class MemoryCalendarProvider:
             return WatchChannel(channel_id, record.resource_id, expires)
 
     def stop_watch(self, channel_id: str, resource_id: str) -> None:
+        self._request()
         self.service.enter(self.email, "channels.stop")
         with self.service.lock:
             record = self.service.watches.get(channel_id)

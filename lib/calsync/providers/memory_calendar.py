@@ -13,8 +13,9 @@ import itertools
 import re
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from calsync.clock import SystemClock
@@ -72,6 +73,9 @@ class MemoryCalendarService:
         self.notifications: list[Notification] = []
         self.calls: Counter[str] = Counter()  # requests per method
         self.faults: list[tuple[str, ProviderError]] = []  # (method or "*", error) to raise next
+        # Like `faults`, but raised after the call took effect: the response is lost.
+        self.lost_responses: list[tuple[str, ProviderError]] = []
+        self.requests = 0  # HTTP requests a real provider would get (a batch of writes is one)
         self.last_seq = 0  # the sequence number of the latest change
         self._etags = itertools.count(1)
 
@@ -108,6 +112,29 @@ class MemoryCalendarService:
         with self.lock:
             self.remove(calendar_id, event_id)
 
+    def user_create_series(
+        self, calendar_id: str, template: CalendarEvent, starts: Sequence[datetime]
+    ) -> list[CalendarEvent]:
+        """The user creates a recurring series: one occurrence per start (the template's
+        duration), ids `{series}_{YYYYMMDDTHHMMSSZ}` as at Google, all read-only for calsync."""
+        with self.lock:
+            series_id = template.id or f"s{next(self._etags):08d}"
+            duration = template.ends_at() - template.starts_at()
+            made = []
+            for start in starts:
+                occurrence = evolve(
+                    template,
+                    id=f"{series_id}_{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+                    calendar_id=calendar_id,
+                    start=start,
+                    end=start + duration,
+                    start_date=None,
+                    end_date=None,
+                    recurring_event_id=series_id,
+                )
+                made.append(self.store(calendar_id, occurrence))
+            return made
+
     def user_delete_series(self, calendar_id: str, recurring_event_id: str) -> None:
         with self.lock:
             for stored in list(self.calendars[calendar_id].events.values()):
@@ -122,10 +149,13 @@ class MemoryCalendarService:
         with self.lock:
             self.calendars[calendar_id].epoch += 1
 
-    def fail_next(self, method: str, error: ProviderError, times: int = 1) -> None:
-        """Make the next `times` calls of `method` ("*" for any) raise `error`."""
+    def fail_next(
+        self, method: str, error: ProviderError, times: int = 1, *, after: bool = False
+    ) -> None:
+        """Make the next `times` calls of `method` ("*" for any) raise `error`; with `after`,
+        the call takes effect first and only its response is lost (writes only)."""
         with self.lock:
-            self.faults.extend([(method, error)] * times)
+            (self.lost_responses if after else self.faults).extend([(method, error)] * times)
 
     # -- the store, used by the provider -------------------------------------------------------
 
@@ -135,10 +165,19 @@ class MemoryCalendarService:
             self.calls[method] += 1
             if email in self.revoked:
                 raise ProviderAuthError("the provider no longer accepts calsync's access")
-            for index, (name, error) in enumerate(self.faults):
-                if name in (method, "*"):
-                    del self.faults[index]
-                    raise error
+            self._raise_fault(self.faults, method)
+
+    def leave(self, method: str) -> None:
+        """After a call took effect: raise a lost-response fault if one is due."""
+        with self.lock:
+            self._raise_fault(self.lost_responses, method)
+
+    @staticmethod
+    def _raise_fault(faults: list[tuple[str, ProviderError]], method: str) -> None:
+        for index, (name, error) in enumerate(faults):
+            if name in (method, "*"):
+                del faults[index]
+                raise error
 
     def calendar(self, calendar_id: str) -> StoredCalendar | None:
         return self.calendars.get(calendar_id)

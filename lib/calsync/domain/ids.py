@@ -1,0 +1,60 @@
+"""Identifiers that tie the two sides together without any lookup table.
+
+- An event calsync creates for a CRM activity gets a client-chosen id *derived from the activity
+  id, invertibly*: a fixed prefix, then the activity id in base32hex (RFC 4648, lowercase, no
+  padding). Google accepts exactly that alphabet (`a-v`, `0-9`) for client ids, so a retried
+  create can never make a second event, and a tombstone that carries only an event id still
+  leads back to its activity.
+- An activity imported from a calendar gets an id derived from (account id, event id), so a
+  re-run import finds the activity it made before instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+
+EVENT_ID_PREFIX = "crm0"
+IMPORTED_PREFIX = "cal-"
+MAX_EVENT_ID = 1024  # Google's limit on client-chosen ids
+
+
+def event_id_for(activity_id: str) -> str:
+    """The id of the event calsync creates for `activity_id`.
+
+    Raises ValueError for an activity id too long to fit Google's 1024 characters (over 630
+    bytes of UTF-8); the CRM's ids are far shorter.
+    """
+    encoded = base64.b32hexencode(activity_id.encode()).decode().rstrip("=").lower()
+    event_id = EVENT_ID_PREFIX + encoded
+    if len(event_id) > MAX_EVENT_ID:
+        raise ValueError(f"activity id too long to derive an event id: {activity_id[:40]}...")
+    return event_id
+
+
+def activity_id_from_event_id(event_id: str) -> str | None:
+    """The activity id `event_id` was derived from, or None if it is not one of ours."""
+    if not event_id.startswith(EVENT_ID_PREFIX):
+        return None
+    body = event_id[len(EVENT_ID_PREFIX) :].upper()
+    padded = body + "=" * (-len(body) % 8)
+    try:
+        activity_id = base64.b32hexdecode(padded).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    # Only the canonical spelling counts (e.g. no stray padding bits).
+    return activity_id if activity_id and event_id_for(activity_id) == event_id else None
+
+
+def imported_activity_id(account_id: str, event_id: str) -> str:
+    """The id of the activity imported from `event_id` of `account_id`'s calendar."""
+    digest = hashlib.sha256(f"{account_id}\x00{event_id}".encode()).hexdigest()
+    return IMPORTED_PREFIX + digest[:40]
+
+
+def activity_ids_for_event(account_id: str, event_id: str) -> list[str]:
+    """Every activity id an event of this account can belong to (ours first)."""
+    ours = activity_id_from_event_id(event_id)
+    imported = imported_activity_id(account_id, event_id)
+    return [ours, imported] if ours else [imported]

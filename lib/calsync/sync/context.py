@@ -1,0 +1,20 @@
+"""What every step of one job shares: storage, the provider, the scope, and the lease."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from calsync.ports import CalendarProvider, Storage
+from calsync.sync.actions import Scope
+
+if TYPE_CHECKING:
+    from calsync.sync.lease import Lease
+
+
+@dataclass(frozen=True)
+class Context:
+    storage: Storage
+    provider: CalendarProvider
+    scope: Scope
+    lease: Lease

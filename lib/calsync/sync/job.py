@@ -1,0 +1,297 @@
+"""SyncJob: one sync of one account, from lease to recorded result.
+
+1. Take the account's lease (a second job meanwhile gets BUSY).
+2. Reconcile what changed in the settings since they were last applied (`reconcile.py`):
+   move events to a new calendar, then, after the pull, push what added types, removed types
+   or the deal/contact option ask for.
+3. Pull the calendar's changes since the cursor, page by page (`pull.py`).
+4. Push the outbox in batches (`push.py`).
+5. Record the result on the account and release the lease: `last_synced_at`, `next_check_at`
+   (the polling interval), `failures` with exponential back-off, `error` as a Problem the user
+   can act on, status `needs_reauth` when the provider refuses the authorization.
+
+A crash anywhere leaves everything committed so far consistent (each transaction is complete
+on its own) and the rest to be redone by the next job, which finds its own earlier writes by
+their derived ids and marks. Costs, by design: an idle run is one provider request and three
+storage reads (the account when leasing, the empty outbox query, the account when closing).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from calsync.domain.account import Account, AccountStatus, Problem, SyncSettings
+from calsync.domain.link import LinkState
+from calsync.domain.mapping import is_future
+from calsync.domain.schedule import evolve
+from calsync.errors import (
+    CalsyncError,
+    ProviderAuthError,
+    ProviderRateLimited,
+    ProviderRejected,
+)
+from calsync.ports import CalendarProvider, Clock, Storage, TaskQueue, UnitOfWork
+from calsync.sync.actions import Scope
+from calsync.sync.context import Context
+from calsync.sync.jobs import JobOutcome, JobResult, coalesced
+from calsync.sync.lease import Lease, LeaseLost, SyncStopped, close, take_lease
+from calsync.sync.moves import Moves
+from calsync.sync.pull import Pull, PullResult
+from calsync.sync.push import Item, Push, PushReport
+from calsync.sync.reconcile import Reconcile, what_changed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Knobs of the engine (defaults suit production; tests shrink them)."""
+
+    crm_base_url: str = "https://crm.example.com"
+    push_batch: int = 50  # calendar writes per provider call
+    txn_items: int = 200  # changes per storage transaction
+    lease_ttl: timedelta = timedelta(minutes=10)
+    poll_interval: timedelta = timedelta(minutes=30)
+    backoff_base: timedelta = timedelta(seconds=30)
+    backoff_max: timedelta = timedelta(hours=6)
+    coalesce_window: timedelta = timedelta(seconds=10)
+    max_push_attempts: int = 3  # pushes of one entry per job before it waits for a follow-up
+    problem_after: int = 3  # consecutive transient failures before the account shows an error
+
+
+class SyncJob:
+    """Runs sync jobs; `run(account_id)` is what the worker entry point calls."""
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        clock: Clock,
+        open_provider: Callable[[Account], CalendarProvider],
+        queue: TaskQueue,
+        config: EngineConfig = EngineConfig(),
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.open_provider = open_provider
+        self.queue = queue
+        self.config = config
+
+    def run(self, account_id: str) -> JobResult:
+        holder = uuid.uuid4().hex
+        taken = take_lease(
+            self.storage, account_id, holder, self.clock.now(), self.config.lease_ttl
+        )
+        if isinstance(taken, JobResult):
+            return taken
+        return _Run(self, taken, holder).execute()
+
+    def backoff(self, failures: int) -> timedelta:
+        """The wait after `failures` consecutive failed jobs: doubling, capped."""
+        base = self.config.backoff_base.total_seconds()
+        seconds = min(base * 2 ** max(failures - 1, 0), self.config.backoff_max.total_seconds())
+        return timedelta(seconds=seconds)
+
+
+class _Run:
+    """One execution of the job for a leased account."""
+
+    def __init__(self, job: SyncJob, account: Account, holder: str) -> None:
+        assert account.settings is not None
+        self.job, self.account, self.holder = job, account, holder
+        self.settings: SyncSettings = account.settings
+        self.config = job.config
+        self.now = job.clock.now()
+        self.scope = Scope(
+            account=account,
+            settings=self.settings,
+            now=self.now,
+            crm_base_url=self.config.crm_base_url,
+            previous=account.sync.applied_settings,
+        )
+        self.lease = Lease(
+            account.id, holder, self.settings.calendar_id, job.clock, self.config.lease_ttl
+        )
+        self.pulled: PullResult | None = None
+        self.reconciled = False
+        self.report = PushReport()
+
+    def execute(self) -> JobResult:
+        try:
+            self._sync()
+        except Exception as exc:  # every failure is recorded; a crash (BaseException) is not
+            return self._failure(exc)
+        return self._done()
+
+    def _failure(self, exc: Exception) -> JobResult:
+        if isinstance(exc, SyncStopped):
+            self._close(lambda account: account)
+            return JobResult(JobOutcome.SKIPPED, detail="sync was stopped")
+        if isinstance(exc, LeaseLost):
+            return JobResult(JobOutcome.BUSY, retry_after=60.0, detail="lease taken over")
+        if isinstance(exc, ProviderAuthError):
+            return self._reauth(exc)
+        if isinstance(exc, ProviderRejected):
+            return self._failed(exc)
+        if isinstance(exc, ProviderRateLimited):
+            return self._retry(exc, exc.retry_after)
+        if not isinstance(exc, CalsyncError):
+            log.exception("sync job of account %s failed unexpectedly", self.account.id)
+        return self._retry(exc, None)
+
+    # -- the work -----------------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        job, scope = self.job, self.scope
+        provider = job.open_provider(self.account)
+        sync = self.account.sync
+        todo = what_changed(sync.applied_settings, self.settings, interrupted=sync.reconciling)
+        ctx = Context(job.storage, provider, scope, self.lease)
+        if todo.needed and not sync.reconciling:
+            self._begin_reconcile()
+        if todo.move:
+            Moves(ctx, batch=self.config.push_batch).run()
+        pull = Pull(ctx, txn_items=self.config.txn_items, reevaluate=todo.reevaluate)
+        self.pulled = pull.run(self._cursor(todo))
+        push = Push(ctx, batch=self.config.push_batch, max_attempts=self.config.max_push_attempts)
+        self.report = push.report
+        for items in self._settings_pushes(todo):
+            push.push_ids(items)
+        self.reconciled = True
+        push.outbox()
+
+    def _begin_reconcile(self) -> None:
+        """Note durably that a reconcile began: if it does not finish, the next job redoes it
+        in full (what was done in part, e.g. half the moves, is then completed)."""
+
+        def work(uow: UnitOfWork) -> None:
+            account = self.lease.check(uow)
+            self.lease.extend(uow, account, reconciling=True)
+
+        self.job.storage.transaction(work)
+
+    def _cursor(self, todo: Reconcile) -> str | None:
+        sync = self.account.sync
+        if todo.full_pull or sync.cursor_calendar_id != self.settings.calendar_id:
+            return None
+        return sync.cursor
+
+    def _settings_pushes(self, todo: Reconcile) -> Iterator[Iterator[Item]]:
+        session = self.job.storage.session()
+        account_id, scope = self.account.id, self.scope
+        if todo.drop_types or todo.refresh_links:
+            dropped = set(todo.drop_types)
+            yield (
+                Item(link.activity_id, link.activity_version)
+                for link in session.links.all(account_id)
+                if link.state is LinkState.LINKED
+                and link.calendar_id == scope.calendar_id
+                and (link.base is None or is_future(link.base, scope.now))
+                and (todo.refresh_links or link.activity_type in dropped)
+            )
+        if todo.push_types:
+            activities = session.activities.for_owner(
+                scope.company_id, scope.user_id, ends_after=scope.now, types=todo.push_types
+            )
+            yield (Item(activity.id, activity.version) for activity in activities)
+
+    # -- recording the result -----------------------------------------------------------------
+
+    def _progress(self, account: Account) -> Account:
+        """What this run completed, whatever its outcome: cursor, applied settings."""
+        sync = account.sync
+        if self.pulled is not None and not self.pulled.committed and self.pulled.cursor:
+            cursor_calendar = self.settings.calendar_id
+            sync = evolve(sync, cursor=self.pulled.cursor, cursor_calendar_id=cursor_calendar)
+        if self.reconciled:
+            sync = evolve(sync, applied_settings=self.settings, reconciling=False)
+        if sync.window_start is None:
+            sync = evolve(sync, window_start=self.now)
+        return evolve(account, sync=sync)
+
+    def _close(self, update: Callable[[Account], Account]) -> Account | None:
+        try:
+            return close(
+                self.job.storage,
+                self.account.id,
+                self.holder,
+                lambda account: update(self._progress(account)),
+            )
+        except CalsyncError:
+            log.warning("could not record the sync result of account %s", self.account.id)
+            return None
+
+    def _done(self) -> JobResult:
+        end = self.job.clock.now()
+
+        def update(account: Account) -> Account:
+            sync = evolve(
+                account.sync,
+                last_synced_at=end,
+                next_check_at=end + self.config.poll_interval,
+                failures=0,
+            )
+            return evolve(account, sync=sync, error=None, updated_at=end)
+
+        self._close(update)
+        if self.report.leftover:
+            key, at = coalesced(self.account.id, end, self.config.coalesce_window)
+            self.job.queue.enqueue_sync(self.account.id, key=key, at=at)
+        detail = f"{self.report.writes} calendar writes in {self.report.calls} calls"
+        return JobResult(JobOutcome.DONE, detail=detail)
+
+    def _retry(self, exc: Exception, retry_after: float | None) -> JobResult:
+        end = self.job.clock.now()
+        failures = self.account.sync.failures + 1
+        wait = self.job.backoff(failures)
+        if retry_after is not None:
+            wait = max(wait, timedelta(seconds=retry_after))
+        provider = self.account.provider.value.title()
+
+        def update(account: Account) -> Account:
+            sync = evolve(account.sync, failures=failures, next_check_at=end + wait)
+            error = account.error
+            if failures >= self.config.problem_after:
+                message = (
+                    f"calsync could not sync with {provider} for a while ({_reason(exc)}); "
+                    "it keeps trying on its own."
+                )
+                error = Problem(code="sync_delayed", message=message, at=end)
+            return evolve(account, sync=sync, error=error, updated_at=end)
+
+        self._close(update)
+        return JobResult(JobOutcome.RETRY, retry_after=wait.total_seconds(), detail=_reason(exc))
+
+    def _reauth(self, exc: ProviderAuthError) -> JobResult:
+        provider = self.account.provider.value.title()
+        message = f"{provider} no longer accepts calsync's access: reconnect the account."
+        return self._stop(AccountStatus.NEEDS_REAUTH, "reauthorize", message, exc)
+
+    def _failed(self, exc: ProviderRejected) -> JobResult:
+        message = (
+            f"The calendar could not be synced ({exc.message}). Check that it still exists and "
+            "that you can edit it, or choose another calendar in the sync options."
+        )
+        return self._stop(AccountStatus.ERROR, "calendar_refused", message, exc)
+
+    def _stop(self, status: AccountStatus, code: str, message: str, exc: Exception) -> JobResult:
+        end = self.job.clock.now()
+
+        def update(account: Account) -> Account:
+            problem = Problem(code=code, message=message, at=end)
+            sync = evolve(account.sync, next_check_at=None, failures=0)
+            new_status = status if account.is_syncing else account.status
+            return evolve(account, status=new_status, sync=sync, error=problem, updated_at=end)
+
+        self._close(update)
+        return JobResult(JobOutcome.FAILED, detail=_reason(exc))
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, CalsyncError):
+        return exc.message
+    return type(exc).__name__

@@ -1,0 +1,97 @@
+"""The account lease: one job per account at a time.
+
+Taking the lease is a transaction on the account (read it, write `lease_holder`/`lease_until`),
+so of two jobs starting together exactly one wins; the other is told BUSY. The holder renews
+the lease in every transaction it commits (and checks it still holds it), and releases it in
+its closing transaction. A job that dies keeps the lease until `lease_until`; after that any job
+(or the fan-out tick) may take it over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from calsync.domain.account import Account
+from calsync.domain.schedule import evolve
+from calsync.ports import Clock, Storage, UnitOfWork
+from calsync.sync.jobs import JobOutcome, JobResult
+
+
+class LeaseLost(Exception):
+    """Another job took the account over (this one outlived its lease)."""
+
+
+class SyncStopped(Exception):
+    """The account was removed or stopped while the job ran."""
+
+
+def take_lease(
+    storage: Storage, account_id: str, holder: str, now: datetime, ttl: timedelta
+) -> Account | JobResult:
+    """The account, leased to `holder`; or why the job cannot run now."""
+
+    def work(uow: UnitOfWork) -> Account | JobResult:
+        account = uow.accounts.get(account_id)
+        if account is None:
+            return JobResult(JobOutcome.SKIPPED, detail="no such account")
+        if not account.is_syncing or account.settings is None:
+            return JobResult(JobOutcome.SKIPPED, detail=f"account is {account.status.value}")
+        until = account.sync.lease_until
+        if account.sync.lease_holder and until is not None and until > now:
+            wait = max((until - now).total_seconds(), 1.0)
+            return JobResult(JobOutcome.BUSY, retry_after=wait, detail="another job runs")
+        leased = evolve(account.sync, lease_holder=holder, lease_until=now + ttl)
+        uow.accounts.put(evolve(account, sync=leased))
+        return evolve(account, sync=leased)
+
+    return storage.transaction(work)
+
+
+class Lease:
+    """The job's hold on the account, checked and extended in each of its transactions:
+    `check` first (it reads the account), `extend` last (it writes it, with a new cursor if
+    one is given), as transactions want reads before writes."""
+
+    def __init__(
+        self, account_id: str, holder: str, calendar_id: str, clock: Clock, ttl: timedelta
+    ) -> None:
+        self.account_id, self.holder, self.calendar_id = account_id, holder, calendar_id
+        self.clock, self.ttl = clock, ttl
+
+    def check(self, uow: UnitOfWork) -> Account:
+        account = uow.accounts.get(self.account_id)
+        if account is None or not account.is_syncing:
+            raise SyncStopped(self.account_id)
+        if account.sync.lease_holder != self.holder:
+            raise LeaseLost(self.account_id)
+        return account
+
+    def extend(
+        self, uow: UnitOfWork, account: Account, cursor: str | None = None, **sync: Any
+    ) -> None:
+        """Extend the lease; store `cursor` (if given) and any other `sync` state changes."""
+        state = evolve(account.sync, lease_until=self.clock.now() + self.ttl, **sync)
+        if cursor is not None:
+            state = evolve(state, cursor=cursor, cursor_calendar_id=self.calendar_id)
+        uow.accounts.put(evolve(account, sync=state))
+
+
+def close(
+    storage: Storage, account_id: str, holder: str, update: Callable[[Account], Account]
+) -> Account | None:
+    """Apply `update` to the account and release the lease, if this job still holds it.
+    Returns the account as written (None: gone, or the lease is someone else's now)."""
+
+    def work(uow: UnitOfWork) -> Account | None:
+        account = uow.accounts.get(account_id)
+        if account is None or account.sync.lease_holder != holder:
+            return None
+        updated = update(account)
+        released = evolve(updated.sync, lease_holder=None, lease_until=None)
+        written = evolve(updated, sync=released)
+        uow.accounts.put(written)
+        return written
+
+    return storage.transaction(work)

@@ -1,0 +1,149 @@
+"""What a calendar write's result means for the CRM side: the second half of the push table.
+
+| write  | result   | meaning and actions                                                   |
+|--------|----------|-----------------------------------------------------------------------|
+| create | OK       | link the new event; clear the outbox entry                            |
+| create | EXISTS   | ours (stamped with this activity): an earlier attempt succeeded, so   |
+|        |          | link it and queue the push again to bring it up to date; anyone       |
+|        |          | else's: refused, recorded                                             |
+| update | OK       | move the link's base and marks; clear the outbox entry                |
+| update | STALE    | the event changed since we read it: plan it as a calendar change      |
+|        |          | (merge), which queues another push if the event still lacks something |
+| update | GONE     | deleted in the calendar meanwhile: plan it as a removal               |
+| delete | OK, GONE | done: drop the link, clear the outbox entry                           |
+| any    | REJECTED | permanently refused: recorded for the user, the entry cleared         |
+| any    | RETRY    | transient: stop pushing; the entry stays for the next attempt         |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from calsync.domain.activity import Activity, Origin
+from calsync.domain.event import RemovedEvent
+from calsync.domain.ids import event_id_for
+from calsync.domain.link import Link, Side
+from calsync.domain.mapping import fields_from_activity
+from calsync.domain.schedule import evolve
+from calsync.ports import CreateEvent, DeleteEvent, EventWrite, Outcome, UpdateEvent, WriteResult
+from calsync.sync.actions import (
+    Action,
+    ClearOutbox,
+    DropLink,
+    PutLink,
+    QueuePush,
+    SaveActivity,
+    Scope,
+    decision,
+)
+from calsync.sync.planner import plan_change
+from calsync.sync.settle import activity_marks, event_marks, new_link
+
+
+@dataclass(frozen=True)
+class Settled:
+    actions: list[Action] = field(default_factory=list)
+    retry: bool = False  # a transient failure: stop pushing, the entry stays
+
+
+def plan_outcome(
+    scope: Scope,
+    *,
+    write: EventWrite,
+    result: WriteResult,
+    pushed: Activity | None,
+    activity: Activity | None,
+    link: Link | None,
+    version: int,
+) -> Settled:
+    """Actions for `result` of `write`. `pushed` is the activity the write was made from,
+    `activity` and `link` are as they are now (re-read in the transaction that applies this)."""
+    activity_id = pushed.id if pushed else (link.activity_id if link else "")
+    clear = ClearOutbox(activity_id, version)
+    if result.outcome is Outcome.RETRY:
+        return Settled(retry=True)
+    if result.outcome is Outcome.REJECTED:
+        return Settled([_refusal(scope, activity_id, write, result.detail), clear])
+    if isinstance(write, CreateEvent):
+        return _created(scope, write, result=result, pushed=pushed, activity=activity, clear=clear)
+    if isinstance(write, DeleteEvent):
+        if result.outcome in (Outcome.OK, Outcome.GONE):
+            return Settled([DropLink(activity_id), clear])
+        return Settled(retry=True)
+    assert isinstance(write, UpdateEvent)
+    return _updated(
+        scope, write, result=result, pushed=pushed, activity=activity, link=link, clear=clear
+    )
+
+
+def _created(
+    scope: Scope,
+    write: CreateEvent,
+    *,
+    result: WriteResult,
+    pushed: Activity | None,
+    activity: Activity | None,
+    clear: ClearOutbox,
+) -> Settled:
+    event = result.event
+    if pushed is None or event is None:
+        return Settled(retry=True)
+    if result.outcome is Outcome.OK:
+        base = fields_from_activity(pushed, scope.settings)
+        link = new_link(scope, event, pushed.id, Origin.CRM, base)
+        return Settled([PutLink(evolve(link, **activity_marks(scope, pushed, base))), clear])
+    if result.outcome is Outcome.EXISTS and _is_ours(event.id, event.crm_activity_id, pushed.id):
+        # An earlier attempt made it: tie it to the activity as a pull would.
+        actions = plan_change(scope, event, None, activity)
+        return Settled(actions if _queues_push(actions) else [*actions, clear])
+    detail = result.detail or "another event holds this id"
+    return Settled([_refusal(scope, pushed.id, write, detail), clear])
+
+
+def _updated(
+    scope: Scope,
+    write: UpdateEvent,
+    *,
+    result: WriteResult,
+    pushed: Activity | None,
+    activity: Activity | None,
+    link: Link | None,
+    clear: ClearOutbox,
+) -> Settled:
+    if result.outcome is Outcome.OK and result.event is not None and pushed and link:
+        base = fields_from_activity(pushed, scope.settings, link.base)
+        marks = {**event_marks(result.event), **activity_marks(scope, pushed, base)}
+        moved = evolve(link, base=base, event_base=None, updated_at=scope.now, **marks)
+        return Settled([PutLink(moved), clear])
+    if link is None:
+        return Settled([clear])
+    if result.outcome is Outcome.STALE and result.event is not None:
+        actions = plan_change(scope, result.event, link, activity)
+        return Settled(actions if _queues_push(actions) else [*actions, clear])
+    if result.outcome is Outcome.GONE:
+        removal = RemovedEvent(id=write.event_id, calendar_id=link.calendar_id)
+        return Settled([*plan_change(scope, removal, link, activity), clear])
+    return Settled(retry=True)
+
+
+def _queues_push(actions: list[Action]) -> bool:
+    return any(
+        isinstance(a, QueuePush) or (isinstance(a, SaveActivity) and a.push_here) for a in actions
+    )
+
+
+def _is_ours(event_id: str, stamp: str | None, activity_id: str) -> bool:
+    return stamp == activity_id and event_id == event_id_for(activity_id)
+
+
+def _refusal(scope: Scope, activity_id: str, write: EventWrite, detail: str) -> Action:
+    return decision(
+        scope,
+        activity_id=activity_id,
+        event_id=write.event_id,
+        name="*",
+        crm_value=type(write).__name__,
+        calendar_value=detail,
+        winner=Side.CALENDAR,
+        reason=f"The calendar refused a change calsync sent for this activity: {detail}",
+    )

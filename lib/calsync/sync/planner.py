@@ -1,0 +1,298 @@
+"""The sync decision table: what to do about one item, given both sides and the link.
+
+Pure functions, in the manner of vdirsyncer's `sync/__init__.py`: every case is one branch with
+one comment saying what happened. Two entry points:
+
+- `plan_change`: the calendar reported an event (or its removal) during a pull;
+- `plan_push`: an activity has an outbox entry (or a settings change asks to push it).
+
+A pull never writes to the calendar itself: when the CRM's side must reach the event, it queues
+an outbox entry for its own account (`QueuePush`, or `SaveActivity(push_here=True)`), and the
+push step that follows sends it. So every calendar write goes through one path, with If-Match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from calsync.domain.account import PrivateEvents, SyncType
+from calsync.domain.activity import Activity, LinkedItem, LinkedItemKind, Origin
+from calsync.domain.event import CalendarEvent, EventChange, RemovedEvent
+from calsync.domain.ids import activity_id_from_event_id, event_id_for
+from calsync.domain.link import Link, LinkState, Side
+from calsync.domain.mapping import (
+    activity_from_event,
+    content_hash,
+    event_content,
+    fields_from_activity,
+    fields_from_event,
+    is_future,
+)
+from calsync.domain.merge import MergeResult, merge
+from calsync.domain.schedule import evolve
+from calsync.ports import CreateEvent, DeleteEvent, UpdateEvent
+from calsync.sync.actions import (
+    Action,
+    ClearOutbox,
+    DropLink,
+    PushStep,
+    PutLink,
+    QueuePush,
+    RemoveActivity,
+    SaveActivity,
+    Scope,
+    decision,
+)
+from calsync.sync.settle import activity_marks, deletion_record, new_link, settle
+
+
+def plan_change(
+    scope: Scope,
+    change: EventChange,
+    link: Link | None,
+    activity: Activity | None,
+    *,
+    reevaluate: bool = False,
+) -> list[Action]:
+    """Actions for one change the calendar reported. `link` and `activity` are what the CRM
+    side holds for it (see `ids.activity_ids_for_event`); `reevaluate` re-applies the
+    visibility and private-event policies even to events that did not change."""
+    if isinstance(change, RemovedEvent):
+        return _removed(scope, change, link, activity)
+    if link is None:
+        return _unlinked(scope, change, activity)
+    return _linked(scope, change, link, activity, reevaluate)
+
+
+def _linked(  # noqa: PLR0911 - a decision table: one return per case
+    scope: Scope, event: CalendarEvent, link: Link, activity: Activity | None, reevaluate: bool
+) -> list[Action]:
+    if link.state is LinkState.DETACHED:
+        # One-way sync: the user deleted this event once and the activity went its own way;
+        # the event coming back (restored) does not tie them again.
+        return []
+    if event.etag == link.event_etag and not reevaluate:
+        # Nothing new: our own write coming back, or a change already taken.
+        return []
+    if activity is None:
+        # Deleted in the CRM while the event lives on: the push deletes the event.
+        return [QueuePush(link.activity_id, "delete", link.activity_version)]
+    if activity.owner_id != scope.user_id:
+        # The activity changed hands in the CRM: the push takes it out of this calendar.
+        return [QueuePush(activity.id, "upsert", activity.version)]
+    if not is_future(event, scope.now):
+        # Edits to past items are not propagated.
+        return []
+    if link.origin is Origin.CALENDAR and event.private and _skips_private(scope):
+        # An imported event turned private under "don't sync private events": it leaves the
+        # CRM (two-way), or is just unlinked (one-way, where the CRM is the source).
+        if scope.settings.sync_type is SyncType.TWO_WAY:
+            return [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
+        return [DropLink(activity.id)]
+    if activity.read_only or event.read_only:
+        # Read-only in the CRM (occurrences of recurring events, special event types): the
+        # calendar's version is the truth.
+        return settle(scope, event, link, activity, MergeResult(fields_from_event(event)))
+    # Changed in the calendar (and maybe in the CRM too): merge field by field.
+    crm_settings = scope.previous if reevaluate and scope.previous else scope.settings
+    crm = fields_from_activity(activity, crm_settings, link.base)
+    result = merge(
+        link.base or crm,
+        crm,
+        fields_from_event(event),
+        crm_changed_at=activity.updated_at,
+        calendar_changed_at=event.updated,
+        calendar_base=link.event_base,
+    )
+    return settle(scope, event, link, activity, result, reevaluate=reevaluate)
+
+
+def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
+    scope: Scope, event: CalendarEvent, activity: Activity | None
+) -> list[Action]:
+    if not is_future(event, scope.now):
+        # The past is left alone.
+        return []
+    owner_id = activity_id_from_event_id(event.id)
+    if owner_id is not None and event.crm_activity_id == owner_id:
+        if activity is not None and _ours(scope, activity) and activity.origin is Origin.CRM:
+            # One of ours without a link: a push created it and stopped before recording it.
+            # Tie them again; where they differ, the later side wins (recorded).
+            return _tie(scope, event, activity, Origin.CRM)
+        # Ours, but its activity is gone (or no longer this user's): the orphan is deleted.
+        adopted = new_link(scope, event, owner_id, Origin.CRM, fields_from_event(event))
+        return [PutLink(adopted), QueuePush(owner_id, "delete", 0)]
+    if scope.settings.sync_type is SyncType.ONE_WAY:
+        # One-way sync: events created in the calendar are not brought into the CRM.
+        return []
+    if event.private and _skips_private(scope):
+        # A private event under "don't sync private events": not brought in.
+        return []
+    if activity is not None:
+        if not _ours(scope, activity):
+            # Imported before, since given to another CRM user: left to them.
+            return []
+        # Imported before and unlinked since (e.g. the calendar was switched and back): tie
+        # them again; where they differ, the later side wins (recorded).
+        return _tie(scope, event, activity, Origin.CALENDAR)
+    created = activity_from_event(
+        event,
+        account_id=scope.account_id,
+        company_id=scope.company_id,
+        user_id=scope.user_id,
+        settings=scope.settings,
+        now=scope.now,
+    )
+    assert created is not None  # private events under "skip" were handled above
+    # A new event in the calendar (two-way): it becomes a CRM activity of the incoming type.
+    link = new_link(scope, event, created.id, Origin.CALENDAR, fields_from_event(event))
+    return [SaveActivity(created, fan_out=False), PutLink(_with_activity(scope, link, created))]
+
+
+def _removed(  # noqa: PLR0911 - a decision table: one return per case
+    scope: Scope, removal: RemovedEvent, link: Link | None, activity: Activity | None
+) -> list[Action]:
+    if link is None or link.event_id != removal.id or link.calendar_id != removal.calendar_id:
+        # Never synced (or already handled): nothing to do.
+        return []
+    if link.state is LinkState.DETACHED:
+        # Already unlinked by an earlier deletion (one-way).
+        return []
+    if activity is None or not _ours(scope, activity):
+        # Gone on both sides (or the activity went to another user): forget the link.
+        return [DropLink(link.activity_id)]
+    if link.base is not None and not is_future(link.base, scope.now):
+        # The past is left alone: the activity stays as it was.
+        return [DropLink(link.activity_id)]
+    if link.read_only or link.recurring_event_id is not None:
+        # The calendar removed an occurrence (or its whole series): its activity goes too.
+        return [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
+    if scope.settings.sync_type is SyncType.ONE_WAY:
+        # One-way sync: the CRM is the source. The activity stays, unlinked, and never pushes
+        # again.
+        return [PutLink(evolve(link, state=LinkState.DETACHED, updated_at=scope.now))]
+    # Two-way: deleted in the calendar, so its twin goes too. CRM edits made since the last
+    # sync lose to the deletion, and that decision is recorded.
+    actions: list[Action] = [
+        RemoveActivity(activity, fan_out=activity.origin is Origin.CRM),
+        DropLink(activity.id),
+    ]
+    crm = fields_from_activity(activity, scope.settings, link.base)
+    if link.base is not None and crm != link.base:
+        actions.append(deletion_record(scope, activity, link.event_id, winner=Side.CALENDAR))
+    return actions
+
+
+def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
+    scope: Scope,
+    *,
+    activity_id: str,
+    version: int,
+    activity: Activity | None,
+    link: Link | None,
+    linked_items: Mapping[LinkedItemKind, LinkedItem],
+) -> PushStep:
+    """What to write to the calendar for an activity the CRM changed (or a settings change
+    asks to push). `version` is the outbox entry's (the activity's, for a settings push)."""
+    clear = ClearOutbox(activity_id, activity.version if activity else version)
+    if link is not None and link.state is LinkState.DETACHED:
+        # One-way: the user deleted its event in the calendar; it never pushes again.
+        return PushStep(None, [clear] if activity else [DropLink(activity_id), clear])
+    if link is not None and link.calendar_id != scope.calendar_id:
+        # Left behind in a calendar no longer synced (past items stay where they were).
+        return PushStep(None, [clear])
+    if activity is None:
+        if link is None:
+            # Deleted in the CRM before it was ever pushed: nothing to undo.
+            return PushStep(None, [clear])
+        if link.read_only or (link.base is not None and not is_future(link.base, scope.now)):
+            # Occurrences are never written, and the past is left alone.
+            return PushStep(None, [DropLink(activity_id), clear])
+        # Deleted in the CRM: its event goes too.
+        return PushStep(DeleteEvent(link.event_id))
+    exported = activity.type in scope.settings.export_types
+    if not _ours(scope, activity) or (not exported and activity.origin is Origin.CRM):
+        if link is None:
+            # Not for this calendar (another owner, or a type that does not sync).
+            return PushStep(None, [clear])
+        if link.origin is Origin.CALENDAR:
+            # An imported activity given to another user: the user's own event stays.
+            return PushStep(None, [DropLink(activity_id), clear])
+        # No longer for this calendar (given to another user, or its type stopped syncing):
+        # the event the sync created goes; the activity stays.
+        return PushStep(DeleteEvent(link.event_id))
+    if not is_future(activity, scope.now):
+        # Edits to past items are not propagated.
+        return PushStep(None, [clear])
+    if activity.read_only or (link is not None and link.read_only):
+        # Occurrences of recurring calendar events are read-only: never written back.
+        return PushStep(None, [clear])
+    base = link.base if link else None
+    content = event_content(
+        fields_from_activity(activity, scope.settings, base),
+        linked_items,
+        scope.settings,
+        scope.crm_base_url,
+    )
+    if link is None:
+        if activity.origin is Origin.CALENDAR:
+            # Imported through another account (or unlinked by a calendar switch): it lives in
+            # a calendar already, and is not copied into this one.
+            return PushStep(None, [clear])
+        # A new CRM activity: create its event under an id derived from the activity.
+        try:
+            event_id = event_id_for(activity.id)
+        except ValueError as exc:
+            return PushStep(None, [_refused(scope, activity, "", str(exc)), clear])
+        return PushStep(CreateEvent(event_id, content, activity.id))
+    if content_hash(content) == link.event_hash:
+        # The event already says this (our own write, or no synced field changed).
+        return PushStep(None, [*_refresh(scope, link, activity), clear])
+    # Changed in the CRM: update the event, only if it is still as we last saw it.
+    return PushStep(UpdateEvent(link.event_id, content, if_match=link.event_etag))
+
+
+def _tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) -> list[Action]:
+    """Link an activity and an event that belong together but share no synced past."""
+    seen = fields_from_event(event)
+    stub = new_link(scope, event, activity.id, origin, seen)
+    result = merge(
+        None,
+        fields_from_activity(activity, scope.settings, seen),
+        seen,
+        crm_changed_at=activity.updated_at,
+        calendar_changed_at=event.updated,
+    )
+    return settle(scope, event, stub, activity, result, stored=False)
+
+
+def _ours(scope: Scope, activity: Activity) -> bool:
+    return activity.owner_id == scope.user_id and activity.company_id == scope.company_id
+
+
+def _skips_private(scope: Scope) -> bool:
+    return scope.settings.private_events is PrivateEvents.SKIP
+
+
+def _with_activity(scope: Scope, link: Link, activity: Activity) -> Link:
+    return evolve(link, **activity_marks(scope, activity, link.base))
+
+
+def _refresh(scope: Scope, link: Link, activity: Activity) -> list[Action]:
+    """The link's activity marks and base, brought up to date without a calendar write."""
+    base = fields_from_activity(activity, scope.settings, link.base)
+    fresh = evolve(link, base=base, event_base=None, **activity_marks(scope, activity, base))
+    return [] if fresh == link else [PutLink(evolve(fresh, updated_at=scope.now))]
+
+
+def _refused(scope: Scope, activity: Activity, event_id: str, detail: str) -> Action:
+    return decision(
+        scope,
+        activity_id=activity.id,
+        event_id=event_id,
+        name="*",
+        crm_value=activity.subject,
+        calendar_value=detail,
+        winner=Side.CALENDAR,
+        reason=f"The calendar refused this activity: {detail}",
+    )

@@ -1,0 +1,151 @@
+"""Turning a merge result into actions, and building the links that record it.
+
+Shared by the pull (an event changed) and the push (a write found the event changed: STALE).
+After `settle`, the link's base is the merged content, its event marks (etag, content hash)
+describe the event as calsync saw it, and its activity marks (version, hash, type) the activity
+as calsync wrote it: the next time either comes back unchanged, it is recognised and ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calsync.domain.activity import Activity, Origin
+from calsync.domain.event import CalendarEvent
+from calsync.domain.link import Link, Side, SyncedFields
+from calsync.domain.mapping import (
+    apply_fields,
+    bump,
+    content_hash,
+    fields_from_activity,
+    fields_from_event,
+    imported_visibility,
+    observed_content,
+)
+from calsync.domain.merge import MergeResult
+from calsync.domain.schedule import evolve
+from calsync.sync.actions import Action, PutLink, QueuePush, Record, SaveActivity, Scope, decision
+
+
+def new_link(
+    scope: Scope,
+    event: CalendarEvent,
+    activity_id: str,
+    origin: Origin,
+    base: SyncedFields | None,
+) -> Link:
+    """A link to `event` as it is now (activity marks still empty)."""
+    return Link(
+        activity_id=activity_id,
+        event_id=event.id,
+        calendar_id=event.calendar_id,
+        origin=origin,
+        base=base,
+        read_only=event.read_only,
+        recurring_event_id=event.recurring_event_id,
+        updated_at=scope.now,
+        **event_marks(event),
+    )
+
+
+def event_marks(event: CalendarEvent) -> dict[str, Any]:
+    """What a link remembers of the event, to recognise it when it comes back unchanged."""
+    return {"event_etag": event.etag, "event_hash": content_hash(observed_content(event))}
+
+
+def activity_marks(scope: Scope, activity: Activity, base: SyncedFields | None) -> dict[str, Any]:
+    """What a link remembers of the activity."""
+    return {
+        "activity_version": activity.version,
+        "activity_hash": content_hash(fields_from_activity(activity, scope.settings, base)),
+        "activity_type": activity.type,
+    }
+
+
+def settle(
+    scope: Scope,
+    event: CalendarEvent,
+    link: Link,
+    activity: Activity,
+    result: MergeResult,
+    *,
+    reevaluate: bool = False,
+    stored: bool = True,
+) -> list[Action]:
+    """Actions that make the activity hold `result`, queue the event's update if it lacks
+    something, record every merge decision, and move the link's base to `result`.
+
+    `stored` False: `link` is new (not in storage yet), so it is always written."""
+    merged = result.fields
+    updated = apply_fields(activity, merged, scope.settings, base=link.base)
+    if reevaluate:
+        updated = _repolicy(scope, updated, event)
+    needs_push = merged != fields_from_event(event)
+    actions: list[Action] = []
+    if updated != activity:
+        updated = bump(updated, scope.now)
+        fan_out = activity.origin is Origin.CRM
+        actions.append(SaveActivity(updated, fan_out=fan_out, push_here=needs_push))
+    elif needs_push:
+        actions.append(QueuePush(activity.id, "upsert", activity.version))
+    fresh = evolve(
+        link,
+        base=merged,
+        event_base=fields_from_event(event) if needs_push else None,
+        read_only=event.read_only,
+        recurring_event_id=event.recurring_event_id,
+        **event_marks(event),
+        **activity_marks(scope, updated, merged),
+    )
+    if fresh != link or not stored:
+        actions.append(PutLink(evolve(fresh, updated_at=scope.now)))
+    actions.extend(_records(scope, activity.id, event.id, result))
+    return actions
+
+
+def _repolicy(scope: Scope, activity: Activity, event: CalendarEvent) -> Activity:
+    """After a visibility option changed: an imported activity whose visibility still is what
+    the old option gave takes what the new one gives (a visibility the user chose stays)."""
+    if activity.origin is not Origin.CALENDAR or scope.previous is None:
+        return activity
+    if activity.visibility is not imported_visibility(event.private, scope.previous):
+        return activity
+    wanted = imported_visibility(event.private, scope.settings)
+    return activity if wanted is None else evolve(activity, visibility=wanted)
+
+
+def _records(scope: Scope, activity_id: str, event_id: str, result: MergeResult) -> list[Record]:
+    return [
+        decision(
+            scope,
+            activity_id=activity_id,
+            event_id=event_id,
+            name=choice.field,
+            crm_value=choice.crm_value,
+            calendar_value=choice.calendar_value,
+            winner=choice.winner,
+            reason=(
+                f"Both sides changed {choice.field} since the last sync; the later change "
+                f"(in the {'CRM' if choice.winner is Side.CRM else 'calendar'}) was kept."
+            ),
+        )
+        for choice in result.decisions
+    ]
+
+
+def deletion_record(scope: Scope, activity: Activity, event_id: str, *, winner: Side) -> Record:
+    """A deletion on one side beat edits on the other: say so."""
+    deleted_in = "calendar" if winner is Side.CALENDAR else "CRM"
+    return decision(
+        scope,
+        activity_id=activity.id,
+        event_id=event_id,
+        name="deleted",
+        crm_value="deleted" if winner is Side.CRM else "edited",
+        calendar_value="deleted" if winner is Side.CALENDAR else "edited",
+        winner=winner,
+        reason=(
+            f"The item was deleted in the {deleted_in} after being edited on the other side "
+            "since the last sync; the deletion was kept."
+        ),
+    )

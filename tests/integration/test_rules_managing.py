@@ -1,0 +1,128 @@
+"""Managing: settings edits apply from the next sync; stop, resume; what the account shows."""
+
+from __future__ import annotations
+
+from calsync.domain import AccountStatus, LinkedItem, LinkedItemKind
+from calsync.domain.details import DELIMITER
+
+from tests.integration.world import COMPANY, World
+
+
+def test_an_added_type_pushes_its_future_activities(world: World) -> None:
+    account = world.connect(export_types=("meeting",))
+    call = world.crm_create(type="call", subject="Call")
+    old_call = world.crm_create(type="call", hours=-2)
+    world.sync()
+    assert world.event_for(call.id) is None
+    world.change_settings(account.id, export_types=("meeting", "call"))
+    world.sync()
+    assert world.event_for(call.id) is not None
+    assert world.event_for(old_call.id) is None
+
+
+def test_a_removed_type_removes_its_events_and_keeps_the_activities(world: World) -> None:
+    account = world.connect(export_types=("meeting", "call"))
+    call = world.crm_create(type="call")
+    meeting = world.crm_create(type="meeting")
+    imported = world.cal_create(summary="From the calendar")
+    world.sync()
+    world.change_settings(account.id, export_types=("meeting",))
+    world.sync()
+    assert world.activity(call.id) is not None
+    assert world.event_for(call.id) is None
+    assert world.event_for(meeting.id) is not None
+    assert imported.id in {e.id for e in world.events()}
+
+
+def test_a_changed_calendar_moves_the_synced_events(world: World) -> None:
+    account = world.connect()
+    activity = world.crm_create(subject="Moves")
+    world.sync()
+    old = world.event_for(activity.id)
+    assert old is not None
+    crm_calendar = world.cal().add_calendar("CRM activities")
+    world.change_settings(account.id, calendar_id=crm_calendar)
+    world.sync()
+    assert world.events() == []
+    [moved] = world.events(calendar_id=crm_calendar)
+    assert (moved.id, moved.summary) == (old.id, "Moves")
+    world.crm_update(activity.id, subject="Still synced")
+    world.sync()
+    assert world.events(calendar_id=crm_calendar)[0].summary == "Still synced"
+
+
+def test_stop_deletes_nothing_and_resume_catches_up(world: World) -> None:
+    account = world.connect()
+    activity = world.crm_create(subject="Before the stop")
+    world.sync()
+    world.stop(account.id)
+    world.sync()
+    assert world.account(account.id).status is AccountStatus.SYNCED_PREVIOUSLY
+    assert world.event_for(activity.id) is not None
+    assert world.activity(activity.id) is not None
+    world.crm_update(activity.id, subject="While stopped")
+    later = world.crm_create(subject="Created while stopped")
+    world.sync()
+    assert world.event_for(activity.id).summary == "Before the stop"  # type: ignore[union-attr]
+    world.resume(account.id)
+    world.sync()
+    assert world.event_for(activity.id).summary == "While stopped"  # type: ignore[union-attr]
+    assert world.event_for(later.id) is not None
+
+
+def test_the_deal_and_contact_block_goes_out_and_never_comes_back(world: World) -> None:
+    account = world.connect()
+    world.link_item(
+        LinkedItem(
+            kind=LinkedItemKind.DEAL,
+            id="d7",
+            company_id=COMPANY,
+            name="Acme renewal",
+            owner_id="ann",
+        )
+    )
+    world.link_item(
+        LinkedItem(
+            kind=LinkedItemKind.PERSON, id="p3", company_id=COMPANY, name="Dee Doe", owner_id="ann"
+        )
+    )
+    activity = world.crm_create(public_description="Agenda", deal_id="d7", person_id="p3")
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    assert event.description.startswith("Agenda\n\n" + DELIMITER)
+    assert "Deal: Acme renewal - https://crm.example.com/deals/d7" in event.description
+    assert "Person: Dee Doe - https://crm.example.com/persons/p3" in event.description
+    world.cal().update(
+        event.calendar_id, event.id, description=event.description.replace("Agenda", "New agenda")
+    )
+    world.sync()
+    assert world.activity(activity.id).public_description == "New agenda"  # type: ignore[union-attr]
+    world.change_settings(account.id, include_deal_and_contact=False)
+    world.sync()
+    assert world.event_for(activity.id).description == "New agenda"  # type: ignore[union-attr]
+
+
+def test_a_withdrawn_authorization_shows_needs_reauthorization(world: World) -> None:
+    account = world.connect()
+    world.sync()
+    world.cal().revoke()
+    world.crm_create()
+    world.sync()
+    shown = world.account(account.id)
+    assert shown.status is AccountStatus.NEEDS_REAUTH
+    assert shown.error is not None
+    assert "reconnect" in shown.error.message
+    calls = len(world.results)
+    world.sync()  # no retry storm: the account is no longer synced until reconnected
+    assert len(world.results) == calls
+
+
+def test_the_account_shows_its_last_successful_sync(world: World) -> None:
+    account = world.connect()
+    world.sync()
+    shown = world.account(account.id)
+    assert shown.sync.last_synced_at is not None
+    assert shown.error is None
+    assert shown.sync.next_check_at is not None
+    assert shown.sync.next_check_at > shown.sync.last_synced_at

@@ -1,0 +1,72 @@
+"""Rules of the sync: concurrent edits merge field by field; the later change of a field wins;
+every such decision is recorded on the account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from calsync.domain import Side
+
+from tests.integration.world import World
+
+
+def _synced(world: World) -> tuple[str, str, str]:
+    account = world.connect()
+    activity = world.crm_create(subject="Kickoff", location="Room 1")
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    return account.id, activity.id, event.id
+
+
+def test_changes_to_different_fields_are_both_kept(world: World) -> None:
+    account_id, activity_id, event_id = _synced(world)
+    world.crm_update(activity_id, subject="Kickoff (final)")
+    world.cal().update(world.cal().email, event_id, location="Room 2")
+    world.sync()
+    activity, event = world.activity(activity_id), world.event_for(activity_id)
+    assert activity is not None
+    assert event is not None
+    assert (activity.subject, activity.location) == ("Kickoff (final)", "Room 2")
+    assert (event.summary, event.location) == ("Kickoff (final)", "Room 2")
+    assert world.conflicts(account_id) == []
+
+
+def test_the_later_calendar_change_of_a_field_wins_and_is_recorded(world: World) -> None:
+    account_id, activity_id, event_id = _synced(world)
+    world.crm_update(activity_id, subject="From the CRM")
+    world.clock.advance(timedelta(minutes=1))
+    world.cal().update(world.cal().email, event_id, summary="From the calendar")
+    world.sync()
+    assert world.activity(activity_id).subject == "From the calendar"  # type: ignore[union-attr]
+    assert world.event_for(activity_id).summary == "From the calendar"  # type: ignore[union-attr]
+    [decision] = world.conflicts(account_id)
+    assert (decision.field, decision.winner) == ("subject", Side.CALENDAR)
+    assert (decision.crm_value, decision.calendar_value) == ("From the CRM", "From the calendar")
+    assert decision.reason
+
+
+def test_the_later_crm_change_of_a_field_wins_and_is_recorded(world: World) -> None:
+    account_id, activity_id, event_id = _synced(world)
+    world.cal().update(world.cal().email, event_id, summary="From the calendar")
+    world.clock.advance(timedelta(minutes=1))
+    world.crm_update(activity_id, subject="From the CRM")
+    world.sync()
+    assert world.activity(activity_id).subject == "From the CRM"  # type: ignore[union-attr]
+    assert world.event_for(activity_id).summary == "From the CRM"  # type: ignore[union-attr]
+    [decision] = world.conflicts(account_id)
+    assert (decision.field, decision.winner) == ("subject", Side.CRM)
+
+
+def test_attendees_added_on_both_sides_are_all_kept(world: World) -> None:
+    world.connect()
+    activity = world.crm_create(attendees=("a@example.com",))
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    world.crm_update(activity.id, attendees=("a@example.com", "b@example.com"))
+    world.cal().update(event.calendar_id, event.id, attendees=("a@example.com", "c@example.com"))
+    world.sync()
+    expected = ("a@example.com", "b@example.com", "c@example.com")
+    assert world.activity(activity.id).attendees == expected  # type: ignore[union-attr]
+    assert world.event_for(activity.id).attendees == expected  # type: ignore[union-attr]

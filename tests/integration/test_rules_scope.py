@@ -1,0 +1,77 @@
+"""Rules of the sync: whose activities, which time range, which text leaves the CRM."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from calsync.domain.ids import imported_activity_id
+
+from tests.integration.world import World
+
+
+def test_a_users_sync_carries_only_activities_they_own(world: World) -> None:
+    """Each user's calendar sync carries only activities owned by that user."""
+    ann = world.connect("ann")
+    world.connect("bob")
+    mine = world.crm_create("ann", subject="Ann's call")
+    theirs = world.crm_create("bob", subject="Bob's demo")
+    world.sync()
+    assert [e.summary for e in world.events("ann")] == ["Ann's call"]
+    assert [e.summary for e in world.events("bob")] == ["Bob's demo"]
+    assert world.event_for(theirs.id, "ann") is None
+    assert world.event_for(mine.id, "ann") is not None
+    assert {link.activity_id for link in world.links(ann.id)} == {mine.id}
+
+
+def test_an_activity_given_to_another_user_leaves_the_old_owners_calendar(world: World) -> None:
+    world.connect("ann")
+    world.connect("bob")
+    moved = world.crm_create("ann", subject="Handover")
+    world.sync()
+    assert world.event_for(moved.id, "ann") is not None
+    world.crm_update(moved.id, owner_id="bob")  # queued for the old owner's accounts too
+    world.sync()
+    assert world.event_for(moved.id, "ann") is None
+    assert world.event_for(moved.id, "bob") is not None
+
+
+def test_only_future_items_are_synced(world: World) -> None:
+    """Only activities and events ending after the sync started (and now) are synced."""
+    past_activity = world.crm_create(hours=-3, subject="Yesterday's call")
+    past_event = world.cal_create(hours=-5, summary="Old event")
+    account = world.connect()
+    future_event = world.cal_create(hours=5, summary="Coming up")
+    world.sync()
+    assert world.event_for(past_activity.id) is None
+    assert world.activity(imported_activity_id(account.id, past_event.id)) is None
+    assert world.activity(imported_activity_id(account.id, future_event.id)) is not None
+
+
+def test_edits_to_past_items_are_not_propagated(world: World) -> None:
+    world.connect()
+    activity = world.crm_create(hours=2, subject="Soon")
+    world.sync()
+    world.clock.advance(timedelta(hours=4))  # it is over now
+    world.crm_update(activity.id, subject="Edited afterwards")
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    assert event.summary == "Soon"
+    world.cal().update(event.calendar_id, event.id, summary="Edited in the calendar")
+    world.sync()
+    assert world.activity(activity.id).subject == "Edited afterwards"  # type: ignore[union-attr]
+
+
+def test_notes_stay_in_the_crm_and_the_public_description_goes_out(world: World) -> None:
+    world.connect(include_deal_and_contact=False)
+    activity = world.crm_create(public_description="Agenda: pricing", note="Client is unhappy")
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    assert event.description == "Agenda: pricing"
+    assert "unhappy" not in event.model_dump_json()
+    world.cal().update(event.calendar_id, event.id, description="Agenda: pricing, terms")
+    world.sync()
+    back = world.activity(activity.id)
+    assert back is not None
+    assert (back.public_description, back.note) == ("Agenda: pricing, terms", "Client is unhappy")

@@ -1,0 +1,94 @@
+"""Rules of the sync: default visibility of imported events, the private-event options, and
+private <-> only me."""
+
+from __future__ import annotations
+
+import pytest
+from calsync.domain import Visibility
+from calsync.domain.ids import imported_activity_id
+
+from tests.integration.world import World
+
+
+@pytest.mark.parametrize("default", ["everyone", "only_me"])
+def test_imported_events_get_the_default_visibility(world: World, default: str) -> None:
+    account = world.connect(default_visibility=default)
+    event = world.cal_create(summary="Lunch")
+    world.sync()
+    activity = world.activity(imported_activity_id(account.id, event.id))
+    assert activity is not None
+    assert activity.visibility is Visibility(default)
+
+
+@pytest.mark.parametrize(
+    ("option", "visibility"), [("everyone", "everyone"), ("only_me", "only_me")]
+)
+def test_private_events_follow_the_private_events_option(
+    world: World, option: str, visibility: str
+) -> None:
+    account = world.connect(private_events=option)
+    event = world.cal_create(summary="Doctor", private=True)
+    world.sync()
+    activity = world.activity(imported_activity_id(account.id, event.id))
+    assert activity is not None
+    assert activity.visibility is Visibility(visibility)
+    assert activity.busy  # the time is blocked either way
+
+
+def test_private_events_are_not_brought_in_under_dont_sync(world: World) -> None:
+    account = world.connect(private_events="skip")
+    private = world.cal_create(summary="Doctor", private=True)
+    public = world.cal_create(summary="Team lunch")
+    world.sync()
+    assert world.activity(imported_activity_id(account.id, private.id)) is None
+    assert world.activity(imported_activity_id(account.id, public.id)) is not None
+
+
+def test_an_imported_event_turning_private_under_dont_sync_leaves_the_crm(world: World) -> None:
+    account = world.connect(private_events="skip")
+    event = world.cal_create(summary="Lunch")
+    world.sync()
+    world.cal().update(event.calendar_id, event.id, private=True)
+    world.sync()
+    assert world.activity(imported_activity_id(account.id, event.id)) is None
+    assert world.links(account.id) == []
+    assert [e.id for e in world.events()] == [event.id]  # the event itself is untouched
+
+
+def test_only_me_and_private_map_both_ways_for_crm_activities(world: World) -> None:
+    world.connect()
+    activity = world.crm_create(visibility="only_me")
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    assert event.private
+    world.cal().update(event.calendar_id, event.id, private=False)
+    world.sync()
+    assert world.activity(activity.id).visibility is Visibility.EVERYONE  # type: ignore[union-attr]
+
+
+def test_an_imported_public_event_stays_public_when_edited_in_the_crm(world: World) -> None:
+    """Its "only me" came from the default visibility, not from the event being private."""
+    account = world.connect(default_visibility="only_me")
+    event = world.cal_create(summary="Workshop")
+    world.sync()
+    activity_id = imported_activity_id(account.id, event.id)
+    world.crm_update(activity_id, subject="Workshop (room 3)")
+    world.sync()
+    [now] = world.events()
+    assert (now.summary, now.private) == ("Workshop (room 3)", False)
+    assert world.activity(activity_id).visibility is Visibility.ONLY_ME  # type: ignore[union-attr]
+
+
+def test_changing_the_private_events_option_applies_to_imported_activities(world: World) -> None:
+    account = world.connect(private_events="everyone")
+    event = world.cal_create(summary="Doctor", private=True)
+    world.sync()
+    activity_id = imported_activity_id(account.id, event.id)
+    assert world.activity(activity_id).visibility is Visibility.EVERYONE  # type: ignore[union-attr]
+    world.change_settings(account.id, private_events="only_me")
+    world.sync()
+    assert world.activity(activity_id).visibility is Visibility.ONLY_ME  # type: ignore[union-attr]
+    world.change_settings(account.id, private_events="skip")
+    world.sync()
+    assert world.activity(activity_id) is None

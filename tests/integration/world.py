@@ -1,0 +1,289 @@
+"""A small world for the rule tests: a CRM company, its users, their calendars, and the engine.
+
+Rule tests act only through this interface, so the same tests run over any adapters:
+
+- CRM user: `crm_create`, `crm_update`, `crm_delete` (through `sync/outbox.py` in one storage
+  transaction each, then a job request per account, exactly as the activities API does; edits
+  of read-only activities are refused with ReadOnly), `link_item`.
+- Settings (as the HTTP layer saves them): `connect`, `change_settings`, `stop`, `resume`.
+- Calendar user: `cal(user)` is the `CalendarUser` of that user's calendar account
+  (tests/contract/drivers.py); `event_template` builds events for it.
+- The engine: `sync()` runs every syncing account's job (as a notification or the polling tick
+  would) and then whatever the jobs enqueued, until the queue is empty.
+- Looking: `activity`, `activities`, `events`, `links`, `conflicts`, `account`.
+
+A backend (`CalendarBackend`) supplies the calendar side: today `MemoryBackend`; the Google
+simulator with the Google adapter is added as a second parameter of the `world` fixture in
+tests/integration/conftest.py (with the Firestore emulator as its Storage).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from calsync.clock import FakeClock
+from calsync.domain import (
+    Account,
+    AccountStatus,
+    Activity,
+    CalendarEvent,
+    Conflict,
+    Link,
+    LinkedItem,
+    SyncSettings,
+    User,
+)
+from calsync.domain.schedule import evolve
+from calsync.errors import NotFound, ReadOnly
+from calsync.ports import CalendarProvider, Storage, UnitOfWork
+from calsync.providers.memory import MemoryCalendarProvider
+from calsync.providers.memory_calendar import MemoryCalendarService
+from calsync.store.memory import MemoryStorage
+from calsync.sync.job import EngineConfig, SyncJob
+from calsync.sync.jobs import JobResult, coalesced
+from calsync.sync.outbox import delete_activity, save_activity, syncing_accounts
+from calsync.tasks.inline import InlineTaskQueue
+
+from tests.contract.drivers import CalendarUser, MemoryCalendarUser
+
+COMPANY = "acme"
+CONFIG = EngineConfig(crm_base_url="https://crm.example.com", push_batch=50)
+
+
+class CalendarBackend(Protocol):
+    """The calendar side of a world."""
+
+    def add_user(self, email: str) -> CalendarUser:
+        """A calendar account for `email` with a primary calendar whose id is the email."""
+        ...
+
+    def open(self, account: Account) -> CalendarProvider:
+        """The provider adapter, authorized as the account's user."""
+        ...
+
+
+class MemoryBackend:
+    def __init__(self, clock: FakeClock, page_size: int = 50) -> None:
+        self.service = MemoryCalendarService(clock)
+        self.page_size = page_size
+
+    def add_user(self, email: str) -> CalendarUser:
+        self.service.add_user(email)
+        return MemoryCalendarUser(self.service, email)
+
+    def open(self, account: Account) -> CalendarProvider:
+        return MemoryCalendarProvider(self.service, account.email, page_size=self.page_size)
+
+
+class World:
+    def __init__(self, storage: Storage, backend: CalendarBackend, clock: FakeClock) -> None:
+        self.storage, self.backend, self.clock = storage, backend, clock
+        self.queue = InlineTaskQueue()
+        self.job = SyncJob(
+            storage=storage,
+            clock=clock,
+            open_provider=backend.open,
+            queue=self.queue,
+            config=CONFIG,
+        )
+        self._cal: dict[str, CalendarUser] = {}
+        self.results: list[JobResult] = []
+
+    # -- people and accounts -------------------------------------------------------------------
+
+    def add_user(self, user_id: str) -> CalendarUser:
+        email = f"{user_id}@example.com"
+        self.storage.session().directory.put_user(User(id=user_id, company_id=COMPANY, email=email))
+        self._cal[user_id] = self.backend.add_user(email)
+        return self._cal[user_id]
+
+    def cal(self, user_id: str = "ann") -> CalendarUser:
+        return self._cal[user_id]
+
+    def connect(self, user_id: str = "ann", **settings: Any) -> Account:
+        """The user connects their calendar and starts the sync with these settings."""
+        if user_id not in self._cal:
+            self.add_user(user_id)
+        email = self._cal[user_id].email
+        account = Account(
+            id=f"acc-{user_id}-{uuid.uuid4().hex[:6]}",
+            company_id=COMPANY,
+            user_id=user_id,
+            email=email,
+            status=AccountStatus.SYNCING,
+            settings=SyncSettings(calendar_id=settings.pop("calendar_id", email), **settings),
+            created_at=self.clock.now(),
+            updated_at=self.clock.now(),
+        )
+        account = evolve(account, sync=evolve(account.sync, window_start=self.clock.now()))
+        self.storage.session().accounts.put(account)
+        self._enqueue([account.id])
+        return account
+
+    def account(self, account_id: str) -> Account:
+        found = self.storage.session().accounts.get(account_id)
+        if found is None:
+            raise NotFound(account_id)
+        return found
+
+    def _save_account(self, account_id: str, **changes: Any) -> None:
+        def work(uow: UnitOfWork) -> None:
+            current = uow.accounts.get(account_id)
+            assert current is not None
+            uow.accounts.put(evolve(current, updated_at=self.clock.now(), **changes))
+
+        self.storage.transaction(work)
+        self._enqueue([account_id])
+
+    def change_settings(self, account_id: str, **changes: Any) -> None:
+        settings = self.account(account_id).settings
+        assert settings is not None
+        self._save_account(account_id, settings=evolve(settings, **changes))
+
+    def stop(self, account_id: str) -> None:
+        self._save_account(account_id, status=AccountStatus.SYNCED_PREVIOUSLY)
+
+    def resume(self, account_id: str) -> None:
+        """Start again with the last settings: the engine re-reconciles (applied cleared)."""
+        sync = evolve(self.account(account_id).sync, applied_settings=None)
+        self._save_account(account_id, status=AccountStatus.SYNCING, sync=sync)
+
+    # -- the CRM user ----------------------------------------------------------------------------
+
+    def at(self, hours: float) -> datetime:
+        return self.clock.now() + timedelta(hours=hours)
+
+    def crm_create(self, owner: str = "ann", *, hours: float = 24, **fields: Any) -> Activity:
+        now = self.clock.now()
+        values: dict[str, Any] = {
+            "id": f"act{uuid.uuid4().hex[:10]}",
+            "company_id": COMPANY,
+            "owner_id": owner,
+            "type": "meeting",
+            "subject": "Meeting",
+            "start": self.at(hours),
+            "end": self.at(hours + 1),
+            "created_at": now,
+            "updated_at": now,
+            **fields,
+        }
+        activity = Activity.model_validate(values)
+        self._crm_write(activity, delete=False)
+        return activity
+
+    def crm_update(self, activity_id: str, **changes: Any) -> Activity:
+        current = self._editable(activity_id)
+        changed = evolve(
+            current, version=current.version + 1, updated_at=self.clock.now(), **changes
+        )
+        self._crm_write(changed, delete=False, previous_owner=current.owner_id)
+        return changed
+
+    def crm_delete(self, activity_id: str) -> None:
+        self._crm_write(self._editable(activity_id), delete=True)
+
+    def _editable(self, activity_id: str) -> Activity:
+        current = self.activity(activity_id)
+        if current is None:
+            raise NotFound(activity_id)
+        if current.read_only:
+            raise ReadOnly("occurrences of recurring calendar events are edited in the calendar")
+        return current
+
+    def _crm_write(
+        self, activity: Activity, *, delete: bool, previous_owner: str | None = None
+    ) -> None:
+        """As the activities API: the change and its outbox entries in one transaction, for the
+        owner's syncing accounts (and the previous owner's, when it changed hands)."""
+
+        def work(uow: UnitOfWork) -> list[str]:
+            accounts = syncing_accounts(uow, activity.company_id, activity.owner_id)
+            if previous_owner not in (None, activity.owner_id):
+                accounts += syncing_accounts(uow, activity.company_id, previous_owner or "")
+            write = delete_activity if delete else save_activity
+            return write(uow, activity, accounts, self.clock.now())
+
+        self._enqueue(self.storage.transaction(work))
+
+    def link_item(self, item: LinkedItem) -> None:
+        self.storage.session().directory.put_linked_item(item)
+
+    # -- the engine ------------------------------------------------------------------------------
+
+    def _enqueue(self, account_ids: list[str]) -> None:
+        for account_id in account_ids:
+            key, at = coalesced(account_id, self.clock.now(), CONFIG.coalesce_window)
+            self.queue.enqueue_sync(account_id, key=key, at=at)
+
+    def sync(self) -> list[JobResult]:
+        """Every syncing account syncs (as after a notification), then what jobs enqueued."""
+        self.clock.advance(timedelta(seconds=1))
+        syncing = [a.id for a in self._all_accounts() if a.is_syncing]
+        self._enqueue(syncing)
+        ran: list[JobResult] = []
+
+        def run(account_id: str) -> JobResult:
+            result = self.job.run(account_id)
+            ran.append(result)
+            return result
+
+        self.queue.run_pending(run, clock=self.clock)
+        self.results += ran
+        return ran
+
+    def _all_accounts(self) -> list[Account]:
+        return [
+            a for user in self._cal for a in self.storage.session().accounts.for_user(COMPANY, user)
+        ]
+
+    # -- looking ---------------------------------------------------------------------------------
+
+    def activity(self, activity_id: str) -> Activity | None:
+        return self.storage.session().activities.get(COMPANY, activity_id)
+
+    def activities(self, owner: str = "ann") -> list[Activity]:
+        return sorted(
+            self.storage.session().activities.for_owner(COMPANY, owner), key=lambda a: a.id
+        )
+
+    def events(self, user_id: str = "ann", calendar_id: str | None = None) -> list[CalendarEvent]:
+        cal = self._cal[user_id]
+        return cal.events(calendar_id or cal.email)
+
+    def event_for(self, activity_id: str, user_id: str = "ann") -> CalendarEvent | None:
+        found = [e for e in self.events(user_id) if e.crm_activity_id == activity_id]
+        assert len(found) <= 1, f"duplicate events for {activity_id}"
+        return found[0] if found else None
+
+    def event_template(
+        self, user_id: str = "ann", *, hours: float = 24, **fields: Any
+    ) -> CalendarEvent:
+        values: dict[str, Any] = {
+            "id": "",
+            "calendar_id": self._cal[user_id].email,
+            "summary": "Event",
+            "start": self.at(hours),
+            "end": self.at(hours + 1),
+            **fields,
+        }
+        return CalendarEvent.model_validate(values)
+
+    def cal_create(
+        self, user_id: str = "ann", *, hours: float = 24, **fields: Any
+    ) -> CalendarEvent:
+        """The calendar user creates an event in their primary calendar."""
+        event = self.event_template(user_id, hours=hours, **fields)
+        return self._cal[user_id].create(event.calendar_id, event)
+
+    def links(self, account_id: str) -> list[Link]:
+        return list(self.storage.session().links.all(account_id))
+
+    def conflicts(self, account_id: str) -> list[Conflict]:
+        return self.storage.session().conflicts.recent(account_id, limit=100)
+
+
+def memory_world() -> World:
+    clock = FakeClock()
+    return World(MemoryStorage(), MemoryBackend(clock), clock)
