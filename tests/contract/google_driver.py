@@ -23,7 +23,7 @@ from calsync.errors import ProviderError, ProviderRateLimited, ProviderUnavailab
 from calsync.ports import TokenGrant
 from calsync.providers.google import GoogleCalendarProvider, GoogleConnector
 from calsync.providers.google_errors import RetryPolicy
-from calsync.providers.google_oauth import GoogleOAuthClient
+from calsync.providers.google_oauth import SCOPES, GoogleOAuthClient
 from calsync.providers.google_wire import event_from_wire
 
 from tests.contract.google_network import LossyNetwork
@@ -33,9 +33,10 @@ from tests.fixtures.google import GoogleSim
 TEST_RETRY = RetryPolicy(attempts=3, base=0.01, cap=0.05, budget=5.0)
 
 
-def oauth_client(sim: GoogleSim) -> GoogleOAuthClient:
+def oauth_client(sim: GoogleSim, scopes: Sequence[str] = SCOPES) -> GoogleOAuthClient:
     """The OAuth client of calsync as bootstrap would build it for the local stack."""
     return GoogleOAuthClient(
+        scopes=scopes,
         client_id=sim.client_id,
         client_secret=sim.client_secret,
         redirect_uri=sim.redirect_uri,

@@ -1,49 +1,21 @@
 """The Google adapter on the simulator: what the provider contract cannot say. The event as
 Google holds it, what an update keeps, quota units and HTTP requests per operation, batches,
-back-off, streaming, event types and push channels. (Auth and OAuth: test_google_adapter_auth.)
+back-off and streaming. (Reading and push channels: test_google_adapter_reads; auth and OAuth:
+test_google_adapter_auth.)
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from calsync.domain import CalendarEvent, SyncedFields
 from calsync.errors import ProviderRateLimited, ProviderUnavailable
 from calsync.ports import CreateEvent, DeleteEvent, Outcome, UpdateEvent
-from calsync.providers.google import GoogleConnector
 from calsync.providers.google_wire import STAMP_KEY
 
-from tests.fixtures.google import GoogleSim, PushReceiver
+from tests.fixtures.google import GoogleSim
+from tests.integration.google_helpers import ID, START, create, fields, pull, user_event
 from tests.integration.google_world import GoogleRig, google_rig
-
-START = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
-ID = "crm0abcdef12345"
-
-
-def fields(**changes: object) -> SyncedFields:
-    values: dict[str, object] = {
-        "start": START,
-        "end": START + timedelta(hours=1),
-        "timezone": "America/New_York",
-        "subject": "Pitch",
-        "attendees": ("bob@example.com",),
-        **changes,
-    }
-    return SyncedFields.model_validate(values)
-
-
-def create(rig: GoogleRig, event_id: str = ID, **changes: object) -> CalendarEvent:
-    [result] = rig.provider.write(rig.calendar_id, [CreateEvent(event_id, fields(**changes), "a1")])
-    assert result.outcome is Outcome.OK, result.detail
-    assert result.event is not None
-    return result.event
-
-
-def pull(rig: GoogleRig, cursor: str | None = None) -> tuple[list[object], str | None]:
-    pages = list(rig.provider.changes(rig.calendar_id, cursor, window_start=START))
-    return [c for page in pages for c in page.changes], pages[-1].cursor
-
 
 # -- the wire -----------------------------------------------------------------------------------
 
@@ -183,7 +155,7 @@ def test_an_idle_incremental_pull_is_one_request(rig: GoogleRig) -> None:
 def test_pages_are_fetched_as_they_are_consumed(google: GoogleSim) -> None:
     rig = google_rig(google, page_size=3)
     for hours in range(7):
-        rig.user.create(rig.calendar_id, _user_event(rig, hours))
+        rig.user.create(rig.calendar_id, user_event(rig, hours))
     pages = rig.provider.changes(rig.calendar_id, None, window_start=START)
     first = next(pages)
     assert (len(first.changes), first.cursor) == (3, None)
@@ -243,83 +215,3 @@ def test_a_lost_batch_answer_is_sent_again_and_finds_its_own_create(rig: GoogleR
     assert result.event is not None
     assert result.event.crm_activity_id == "a1"
     assert rig.network.lost == 1
-
-
-# -- reading ------------------------------------------------------------------------------------
-
-
-def _user_event(rig: GoogleRig, hours: int, **changes: object) -> CalendarEvent:
-    values: dict[str, object] = {
-        "id": "",
-        "calendar_id": rig.calendar_id,
-        "summary": f"user {hours}",
-        "start": START + timedelta(hours=hours),
-        "end": START + timedelta(hours=hours + 1),
-        **changes,
-    }
-    return CalendarEvent.model_validate(values)
-
-
-def test_special_event_types_are_read_only_and_can_be_left_out(google: GoogleSim) -> None:
-    rig = google_rig(google)
-    rig.user.create(rig.calendar_id, _user_event(rig, 1, event_type="outOfOffice"))
-    rig.user.create(rig.calendar_id, _user_event(rig, 2))
-    found, _ = pull(rig)
-    by_type = {c.event_type: c for c in found if isinstance(c, CalendarEvent)}
-    assert set(by_type) == {"outOfOffice", "default"}
-    assert by_type["outOfOffice"].read_only
-    assert not by_type["default"].read_only
-    only_default = GoogleConnector(**{**_connector_options(rig), "event_types": ["default"]})
-    provider = only_default.open(rig.account, rig.credentials, lambda c: None)
-    listed = list(provider.changes(rig.calendar_id, None, window_start=START))
-    assert [c.summary for p in listed for c in p.changes] == ["user 2"]  # type: ignore[union-attr]
-
-
-def _connector_options(rig: GoogleRig) -> dict[str, object]:
-    sim = rig.sim
-    return {
-        "client_id": sim.client_id,
-        "client_secret": sim.client_secret,
-        "token_uri": sim.token_uri,
-        "discovery_url": sim.discovery_url.format(api="calendar", apiVersion="v3"),
-        "http_factory": rig.network.http,
-    }
-
-
-def test_time_zones_are_kept_and_all_day_takes_the_calendars(rig: GoogleRig) -> None:
-    made = rig.user.create(rig.calendar_id, _user_event(rig, 3, timezone="Asia/Tokyo"))
-    found, _ = pull(rig)
-    [event] = [c for c in found if isinstance(c, CalendarEvent) and c.id == made.id]
-    assert (event.timezone, event.start) == ("Asia/Tokyo", START + timedelta(hours=3))
-    assert event.organizer_self
-    berlin = rig.provider.create_calendar("CRM activities", "Europe/Berlin")
-    day = date(2030, 3, 5)
-    holiday = _user_event(rig, 0, start=None, end=None, start_date=day, end_date=day)
-    rig.user.create(berlin.id, holiday)
-    [page] = rig.provider.changes(berlin.id, None, window_start=START)
-    [listed] = page.changes
-    assert isinstance(listed, CalendarEvent)
-    assert (listed.timezone, listed.start_date, listed.end_date) == ("Europe/Berlin", day, day)
-
-
-# -- push channels ------------------------------------------------------------------------------
-
-
-def test_watch_delivers_notifications_until_stopped(
-    rig: GoogleRig, push_receiver: PushReceiver
-) -> None:
-    channel = rig.provider.watch(
-        rig.calendar_id,
-        channel_id="chan-1",
-        address=push_receiver.url,
-        token="tok-123",
-        ttl=timedelta(hours=2),
-    )
-    assert abs(channel.expires_at - datetime.now(UTC) - timedelta(hours=2)) < timedelta(minutes=1)
-    create(rig)
-    received = push_receiver.wait_for(2)
-    assert [n.headers["x-goog-resource-state"] for n in received[:2]] == ["sync", "exists"]
-    assert received[0].headers["x-goog-channel-token"] == "tok-123"
-    rig.provider.stop_watch(channel.id, channel.resource_id)
-    assert rig.sim.channels() == []
-    rig.provider.stop_watch(channel.id, channel.resource_id)  # already stopped: no error

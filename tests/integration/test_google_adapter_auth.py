@@ -120,15 +120,13 @@ def test_an_exchange_gives_tokens_and_the_verified_email(google: GoogleSim) -> N
 
 
 def test_without_openid_the_email_comes_from_userinfo(google: GoogleSim) -> None:
-    client = oauth_client(google)
-    client.scopes = ("email", EVENTS_OWNED, CALENDAR_LIST)
+    client = oauth_client(google, scopes=("email", EVENTS_OWNED, CALENDAR_LIST))
     assert consent(client, "eve@example.com").email == "eve@example.com"
     assert google.stats()["requests"]["oauth.userinfo_openid"] == 1
 
 
 def test_a_grant_without_calendar_access_is_refused(google: GoogleSim) -> None:
-    client = oauth_client(google)
-    client.scopes = ("openid", "email", CALENDAR_LIST)
+    client = oauth_client(google, scopes=("openid", "email", CALENDAR_LIST))
     with pytest.raises(ProviderAuthError, match=r"calendar\.events\.owned"):
         consent(client, "fay@example.com")
 

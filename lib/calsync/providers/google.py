@@ -2,21 +2,11 @@
 
 `GoogleConnector` is built once per process (bootstrap) with the OAuth client and endpoints;
 `open()` gives one account's `GoogleCalendarProvider`, whose Calendar client is built on first
-use. Quota units per operation (a batch of n calls costs n):
-
-| operation            | Google calls                                                      |
-|----------------------|-------------------------------------------------------------------|
-| calendars()          | calendarList.list, 1 per 250 calendars                            |
-| create_calendar()    | calendars.insert, 1                                               |
-| changes()            | events.list, 1 per page of `page_size` (2500) events              |
-| get()                | events.get, 1                                                     |
-| write()              | see google_writes.py: create 1, update 2 (1 when the resource is  |
-|                      | already held), delete 1, move 1; in batches of at most 50 calls   |
-| watch() / stop_watch | events.watch / channels.stop, 1                                   |
-
-Listing uses `singleEvents=true` (occurrences arrive one by one, never series), `timeMin` on a
-full listing only, then the sync token; `eventTypes` when the connector restricts them. Every
-call is retried with back-off on transient failures (google_errors.py).
+use. Each operation costs one quota unit per call (`calendars()` one per 250 calendars,
+`changes()` one per page); writes are in google_writes.py, batched by google_batch.py. Listing
+uses `singleEvents=true` (occurrences arrive one by one, never series), `timeMin` on a full
+listing only, then the sync token. Every call is retried with back-off on transient failures
+(google_errors.py). lib/calsync/providers/README.md has the whole picture.
 """
 
 from __future__ import annotations
@@ -27,15 +17,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httplib2
+from googleapiclient.errors import HttpError
 
 from calsync.domain.account import Account, Credentials
 from calsync.domain.event import CalendarEvent, CalendarInfo, EventChange
-from calsync.errors import ProviderUnavailable
+from calsync.errors import CursorExpired, ProviderUnavailable
 from calsync.ports import (
     CalendarConnector,
     CalendarProvider,
     ChangePage,
     EventWrite,
+    Outcome,
     WatchChannel,
     WriteResult,
 )
@@ -127,8 +119,9 @@ class GoogleCalendarProvider:
 
     @property
     def service(self) -> Any:
+        """The Calendar client, built on first use (the discovery fetch retries itself)."""
         if self._service is None:
-            self._service = call(self.retry, "discovery", self._build)
+            self._service = self._build()
         return self._service
 
     def _execute(self, what: str, request: Any) -> Any:
@@ -177,7 +170,7 @@ class GoogleCalendarProvider:
             params["syncToken"] = cursor
         request = events.list(**params)
         while request is not None:
-            page = self._execute("events.list", request)
+            page = call(self.retry, "events.list", partial(_list_page, request, cursor))
             zone = self._zones.setdefault(calendar_id, _zone_of(page.get("timeZone")))
             changes = [c for c in self._page_changes(page, calendar_id, zone) if c is not None]
             if cursor is None:  # a full listing carries no removals
@@ -212,8 +205,8 @@ class GoogleCalendarProvider:
         def fetch() -> JSON | None:
             try:
                 return dict(request.execute(num_retries=0))
-            except Exception as exc:  # 404/410: no such event; anything else is classified
-                if getattr(getattr(exc, "resp", None), "status", None) in (404, 410):
+            except HttpError as exc:  # 404/410: no such event; anything else is classified
+                if exc.resp.status in (404, 410):
                     return None
                 raise
 
@@ -235,7 +228,17 @@ class GoogleCalendarProvider:
         calls = Calls(service, calendar_id, self._read, self.cache)
         size = self.config.batch_size
         writer = BatchWriter(service.new_batch_http_request, self.retry, size=size)
-        return writer.run([plan(write, calls) for write in writes])
+        results = writer.run([plan(write, calls) for write in writes])
+        if any(r.outcome in (Outcome.GONE, Outcome.REJECTED) for r in results):
+            self._check_calendar(calendar_id)
+        return results
+
+    def _check_calendar(self, calendar_id: str) -> None:
+        """Google answers 404 alike for a missing event and a missing calendar: when writes
+        came back GONE or REJECTED, one cheap read tells (ProviderRejected if the calendar
+        itself is gone, so its events are not taken for deleted)."""
+        probe = self.service.events().list(calendarId=calendar_id, maxResults=1, fields="kind")
+        self._execute("events.list", probe)
 
     # -- push channels --------------------------------------------------------------------------
 
@@ -262,11 +265,22 @@ class GoogleCalendarProvider:
         def stop() -> None:
             try:
                 request.execute(num_retries=0)
-            except Exception as exc:  # an unknown or expired channel is already stopped
-                if getattr(getattr(exc, "resp", None), "status", None) != 404:
+            except HttpError as exc:  # an unknown or expired channel is already stopped
+                if exc.resp.status != 404:
                     raise
 
         call(self.retry, "channels.stop", stop)
+
+
+def _list_page(request: Any, cursor: str | None) -> Any:
+    """One events.list page. Google answers 410 for an expired sync token, and 400 for one
+    that no longer fits the query (e.g. after `event_types` changed): both need a full sync."""
+    try:
+        return request.execute(num_retries=0)
+    except HttpError as exc:
+        if cursor is not None and exc.resp.status == 400:
+            raise CursorExpired("events.list: the sync token does not fit the query") from exc
+        raise
 
 
 def _zone_of(name: object) -> str:

@@ -138,7 +138,7 @@ class GoogleOAuthClient:
         credentials = Credentials(
             access_token=SecretStr(str(token["access_token"])),
             refresh_token=SecretStr(str(token["refresh_token"])),
-            expires_at=self.clock.now() + timedelta(seconds=int(token.get("expires_in", 3599))),
+            expires_at=self.clock.now() + timedelta(seconds=_seconds(token.get("expires_in"))),
             scopes=tuple(sorted(granted)),
         )
         return TokenGrant(credentials=credentials, email=self._email(token))
@@ -204,6 +204,14 @@ class GoogleOAuthClient:
         if response.status_code >= 400:
             raise ProviderRejected(f"Google's userinfo endpoint answered {response.status_code}")
         return _json(response)
+
+
+def _seconds(value: object) -> int:
+    """`expires_in` (a number, or a numeric string); an hour if Google left it out."""
+    try:
+        return int(str(value)) if value is not None else 3599
+    except ValueError:
+        return 3599
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
