@@ -206,9 +206,12 @@ class GoogleCalendarUser:
         if after:
             self.network.lose(method, times)
             return
+        status = _FAULT_STATUS.get(type(error))
+        if status is None:
+            raise ValueError(f"the simulator cannot fail a call with {type(error).__name__}")
         faults = self.sim.admin("GET", "faults")
         entry = faults.setdefault("methods", {}).setdefault(method, {})
-        entry["failNext"] = [*entry.get("failNext", []), *[_FAULT_STATUS[type(error)]] * times]
+        entry["failNext"] = [*entry.get("failNext", []), *[status] * times]
         self.sim.set_faults(faults)
 
     def revoke(self) -> None:

@@ -10,12 +10,13 @@ import pytest
 import requests
 from calsync.domain import Credentials
 from calsync.errors import ProviderAuthError, ProviderUnavailable
-from calsync.ports import DeleteEvent
+from calsync.ports import CreateEvent, DeleteEvent, Outcome
 from calsync.providers.google_oauth import APP_CREATED, CALENDAR_LIST, EVENTS_OWNED, SCOPES
 from pydantic import SecretStr
 
 from tests.contract.google_driver import consent, oauth_client, pkce_pair
 from tests.fixtures.google import GoogleSim
+from tests.integration.google_helpers import ID, fields
 from tests.integration.google_world import GoogleRig
 
 # -- refreshing ---------------------------------------------------------------------------------
@@ -34,6 +35,14 @@ def test_an_expired_access_token_is_refreshed_and_reported(rig: GoogleRig) -> No
     assert refreshed.expires_at > datetime.now(UTC)
     assert refreshed.scopes == old.scopes
     assert rig.sim.stats()["statuses"]["calendarList.list"] == {"401": 1, "200": 1}
+
+
+def test_a_batch_refreshes_too(rig: GoogleRig) -> None:
+    rig.sim.expire_tokens(rig.calendar_id)
+    [result] = rig.provider.write(rig.calendar_id, [CreateEvent(ID, fields(), "a1")])
+    assert result.outcome is Outcome.OK
+    assert len(rig.refreshed) == 1
+    assert rig.sim.stats()["statuses"]["events.insert"] == {"401": 1, "200": 1}
 
 
 def test_a_token_known_to_be_expired_is_refreshed_before_the_call(rig: GoogleRig) -> None:

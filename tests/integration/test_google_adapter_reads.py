@@ -81,3 +81,17 @@ def test_watch_delivers_notifications_until_stopped(
     rig.provider.stop_watch(channel.id, channel.resource_id)
     assert rig.sim.channels() == []
     rig.provider.stop_watch(channel.id, channel.resource_id)  # already stopped: no error
+
+
+def test_calendars_shared_for_reading_are_listed_read_only(rig: GoogleRig) -> None:
+    rig.sim.create_user("bob@example.com")
+    bob = rig.sim.service("bob@example.com")
+    shared = bob.calendars().insert(body={"summary": "Bob's team", "timeZone": "Asia/Tokyo"})
+    calendar_id = shared.execute()["id"]
+    rule = {"role": "reader", "scope": {"type": "user", "value": rig.calendar_id}}
+    bob.acl().insert(calendarId=calendar_id, body=rule).execute()
+    found = {c.id: c for c in rig.provider.calendars()}
+    assert found[rig.calendar_id].primary
+    assert found[rig.calendar_id].writable
+    assert not found[calendar_id].writable
+    assert (found[calendar_id].name, found[calendar_id].timezone) == ("Bob's team", "Asia/Tokyo")
