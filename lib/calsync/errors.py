@@ -148,9 +148,15 @@ class ProviderRateLimited(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
+    """5xx, timeouts, network; `retry_after` (seconds) when the provider suggested a wait."""
+
     status = 503
     code = "provider_unavailable"
     retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class CursorExpired(ProviderError):

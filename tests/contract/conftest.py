@@ -7,8 +7,9 @@ To run the suites against another adapter, add a parameter here:
   under a fresh project/namespace per test.
 - `calendar`: a `CalendarCase`: the CalendarProvider under test, authorized as one user, the
   `CalendarUser` acting as that user in the provider's own app, and the user's calendar id.
-  E.g. for Google: the adapter opened on the Google simulator (tests.fixtures.google), with a
-  CalendarUser that drives the simulator's own API.
+  "google" is the Google adapter on the Google simulator (tests.fixtures.google), connected
+  through the real consent flow, with a CalendarUser that drives the simulator's own API
+  (tests/contract/google_driver.py).
 
 Tests never touch an adapter's internals: only the port and the CalendarUser.
 """
@@ -27,6 +28,8 @@ from calsync.store.firestore import FirestoreStorage
 from calsync.store.memory import MemoryStorage
 
 from tests.contract.drivers import CalendarUser, MemoryCalendarUser
+from tests.contract.google_driver import GoogleCalendarUser, open_provider
+from tests.contract.google_network import LossyNetwork
 
 PAGE_SIZE = 5  # small pages, so paging is exercised with few events
 
@@ -51,7 +54,7 @@ def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
     raise AssertionError(f"unknown storage adapter {request.param}")
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "google"])
 def calendar(request: pytest.FixtureRequest) -> Iterator[CalendarCase]:
     clock = FakeClock()
     if request.param == "memory":
@@ -60,5 +63,11 @@ def calendar(request: pytest.FixtureRequest) -> Iterator[CalendarCase]:
         info = service.add_user(email)
         provider = MemoryCalendarProvider(service, email, page_size=PAGE_SIZE)
         yield CalendarCase(provider, MemoryCalendarUser(service, email), info.id, clock)
+        return
+    if request.param == "google":
+        sim = request.getfixturevalue("google")
+        email, network = "ann@example.com", LossyNetwork()
+        google = open_provider(sim, network, email, page_size=PAGE_SIZE)
+        yield CalendarCase(google, GoogleCalendarUser(sim, email, network), email, clock)
         return
     raise AssertionError(f"unknown calendar adapter {request.param}")

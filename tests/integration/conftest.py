@@ -1,25 +1,34 @@
 """The `world` the rule tests run in, one parameter per set of adapters.
 
-Today: "memory" (MemoryStorage + the memory calendar). To run every rule test through the
-Firestore emulator and the Google simulator, add a parameter whose branch builds
-`World(firestore_storage, GoogleBackend(...), clock)` with a `CalendarBackend` that creates
-simulator users and opens the Google adapter (see tests/integration/world.py).
+- "memory": MemoryStorage + the memory calendar.
+- "emulators": the Google adapter on the Google simulator (tests.fixtures.google), each user
+  connected through the real consent flow (tests/integration/google_world.py). Storage is
+  still MemoryStorage: the Firestore adapter is not on main yet; when it is, this branch builds
+  `World(firestore_storage, GoogleBackend(...), clock)` instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
+from tests.fixtures.google import GoogleSim
+from tests.integration.google_world import GoogleRig, google_rig, google_world
 from tests.integration.world import World, memory_world
 
 
-@pytest.fixture(params=["memory"])
-def world(request: pytest.FixtureRequest) -> Iterator[World]:
+@pytest.fixture(params=["memory", "emulators"])
+def world(request: pytest.FixtureRequest) -> World:
     if request.param == "memory":
         built = memory_world()
-        built.add_user("ann")
-        yield built
-        return
-    raise AssertionError(f"unknown world {request.param}")
+    elif request.param == "emulators":
+        built = google_world(request.getfixturevalue("google"))
+    else:
+        raise AssertionError(f"unknown world {request.param}")
+    built.add_user("ann")
+    return built
+
+
+@pytest.fixture
+def rig(google: GoogleSim) -> GoogleRig:
+    """The Google adapter as ann on a fresh simulator (Google-specific tests)."""
+    return google_rig(google)

@@ -93,6 +93,8 @@ class SyncState(BaseModel):
     # The settings the engine last reconciled (None: never, or resumed after a stop). A job
     # compares them with `Account.settings` to see what changed (sync/reconcile.py).
     applied_settings: SyncSettings | None = None
+    # A reconcile of changed settings began and did not finish: the next job does a full one.
+    reconciling: bool = False
 
 
 class Account(BaseModel):

@@ -40,6 +40,7 @@ class Link(BaseModel):
     `event_etag`/`event_hash` describe the event as calsync last saw or wrote it, and
     `activity_version`/`activity_hash` the activity likewise: a change arriving with the same
     etag, version or hash is calsync's own write coming back, and is ignored (no echo loops).
+    `base` is what the CRM side last agreed to (the three-way merge's common ancestor).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -54,6 +55,9 @@ class Link(BaseModel):
     activity_version: int = 0
     activity_hash: str = ""
     base: SyncedFields | None = None
+    # The event's content when calsync last saw it, while it still lacks part of `base` (an
+    # update is queued); None when the event holds `base`. Calendar edits are judged against it.
+    event_base: SyncedFields | None = None
     activity_type: str = ""
     read_only: bool = False
     recurring_event_id: str | None = None

@@ -70,29 +70,41 @@ def crm_wins(crm_changed_at: datetime | None, calendar_changed_at: datetime | No
 
 
 def _merge_set(
-    base: tuple[str, ...], crm: tuple[str, ...], cal: tuple[str, ...]
+    crm: tuple[str, ...], cal: tuple[str, ...], cal_base: tuple[str, ...]
 ) -> tuple[str, ...]:
-    kept, ours, theirs = set(base), set(crm), set(cal)
-    added = (ours - kept) | (theirs - kept)
-    removed = (kept - ours) | (kept - theirs)
-    return tuple(sorted((kept | added) - removed))
+    """The CRM's set, plus what the calendar added, minus what it removed."""
+    ours, theirs = set(crm), set(cal)
+    added = theirs - set(cal_base)
+    removed = set(cal_base) - theirs
+    return tuple(sorted((ours | added) - removed))
+
+
+_UNKNOWN: Any = object()  # a base no value equals: every difference is a change on both sides
 
 
 def merge(
-    base: SyncedFields,
+    base: SyncedFields | None,
     crm: SyncedFields,
     calendar: SyncedFields,
     *,
     crm_changed_at: datetime | None,
     calendar_changed_at: datetime | None,
+    calendar_base: SyncedFields | None = None,
 ) -> MergeResult:
-    """Merge `crm` and `calendar` against `base`, field by field (see the module's table)."""
+    """Merge `crm` and `calendar` against `base`, field by field (see the module's table).
+
+    `calendar_base`: what the calendar held at the last sync, if it did not hold `base` yet
+    (an update to it was still pending); the calendar's changes are judged against it.
+    `base` None (two sides tied together without a common past, e.g. an activity and an event
+    found to belong together): every field that differs is decided by time, and recorded;
+    attendees are the union of both."""
     later_is_crm = crm_wins(crm_changed_at, calendar_changed_at)
+    cal_base = calendar_base or base
     values: dict[str, Any] = {}
     decisions: list[FieldDecision] = []
 
-    def pick(name: str, old: Any, ours: Any, theirs: Any) -> Any:
-        if theirs in (ours, old):
+    def pick(name: str, old: Any, ours: Any, theirs: Any, their_old: Any) -> Any:
+        if theirs in (their_old, ours):
             return ours
         if ours == old:
             return theirs
@@ -100,9 +112,19 @@ def merge(
         decisions.append(FieldDecision(name, _describe(ours), _describe(theirs), winner))
         return ours if later_is_crm else theirs
 
-    when = pick("when", base.schedule(), crm.schedule(), calendar.schedule())
+    def old(model: SyncedFields | None, name: str) -> Any:
+        if model is None:
+            return _UNKNOWN
+        return model.schedule() if name == "when" else getattr(model, name)
+
+    when = pick(
+        "when", old(base, "when"), crm.schedule(), calendar.schedule(), old(cal_base, "when")
+    )
     values.update(when.timing_fields())
     for name in SCALAR_FIELDS:
-        values[name] = pick(name, getattr(base, name), getattr(crm, name), getattr(calendar, name))
-    values["attendees"] = _merge_set(base.attendees, crm.attendees, calendar.attendees)
+        values[name] = pick(
+            name, old(base, name), getattr(crm, name), getattr(calendar, name), old(cal_base, name)
+        )
+    known = cal_base.attendees if cal_base is not None else ()
+    values["attendees"] = _merge_set(crm.attendees, calendar.attendees, known)
     return MergeResult(SyncedFields(**values), tuple(decisions))

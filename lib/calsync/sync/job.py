@@ -34,7 +34,7 @@ from calsync.errors import (
     ProviderRateLimited,
     ProviderRejected,
 )
-from calsync.ports import CalendarProvider, Clock, Storage, TaskQueue
+from calsync.ports import CalendarProvider, Clock, Storage, TaskQueue, UnitOfWork
 from calsync.sync.actions import Scope
 from calsync.sync.context import Context
 from calsync.sync.jobs import JobOutcome, JobResult, coalesced
@@ -148,10 +148,13 @@ class _Run:
     def _sync(self) -> None:
         job, scope = self.job, self.scope
         provider = job.open_provider(self.account)
-        todo = what_changed(self.account.sync.applied_settings, self.settings)
+        sync = self.account.sync
+        todo = what_changed(sync.applied_settings, self.settings, interrupted=sync.reconciling)
         ctx = Context(job.storage, provider, scope, self.lease)
-        if todo.move_from:
-            Moves(ctx, batch=self.config.push_batch).run(todo.move_from)
+        if todo.needed and not sync.reconciling:
+            self._begin_reconcile()
+        if todo.move:
+            Moves(ctx, batch=self.config.push_batch).run()
         pull = Pull(ctx, txn_items=self.config.txn_items, reevaluate=todo.reevaluate)
         self.pulled = pull.run(self._cursor(todo))
         push = Push(ctx, batch=self.config.push_batch, max_attempts=self.config.max_push_attempts)
@@ -160,6 +163,16 @@ class _Run:
             push.push_ids(items)
         self.reconciled = True
         push.outbox()
+
+    def _begin_reconcile(self) -> None:
+        """Note durably that a reconcile began: if it does not finish, the next job redoes it
+        in full (what was done in part, e.g. half the moves, is then completed)."""
+
+        def work(uow: UnitOfWork) -> None:
+            account = self.lease.check(uow)
+            self.lease.extend(uow, account, reconciling=True)
+
+        self.job.storage.transaction(work)
 
     def _cursor(self, todo: Reconcile) -> str | None:
         sync = self.account.sync
@@ -195,7 +208,7 @@ class _Run:
             cursor_calendar = self.settings.calendar_id
             sync = evolve(sync, cursor=self.pulled.cursor, cursor_calendar_id=cursor_calendar)
         if self.reconciled:
-            sync = evolve(sync, applied_settings=self.settings)
+            sync = evolve(sync, applied_settings=self.settings, reconciling=False)
         if sync.window_start is None:
             sync = evolve(sync, window_start=self.now)
         return evolve(account, sync=sync)

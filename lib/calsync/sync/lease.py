@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from calsync.domain.account import Account
 from calsync.domain.schedule import evolve
@@ -67,11 +68,14 @@ class Lease:
             raise LeaseLost(self.account_id)
         return account
 
-    def extend(self, uow: UnitOfWork, account: Account, cursor: str | None = None) -> None:
-        sync = evolve(account.sync, lease_until=self.clock.now() + self.ttl)
+    def extend(
+        self, uow: UnitOfWork, account: Account, cursor: str | None = None, **sync: Any
+    ) -> None:
+        """Extend the lease; store `cursor` (if given) and any other `sync` state changes."""
+        state = evolve(account.sync, lease_until=self.clock.now() + self.ttl, **sync)
         if cursor is not None:
-            sync = evolve(sync, cursor=cursor, cursor_calendar_id=self.calendar_id)
-        uow.accounts.put(evolve(account, sync=sync))
+            state = evolve(state, cursor=cursor, cursor_calendar_id=self.calendar_id)
+        uow.accounts.put(evolve(account, sync=state))
 
 
 def close(

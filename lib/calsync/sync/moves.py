@@ -1,11 +1,14 @@
 """A changed calendar: the events the sync created move to the new calendar.
 
-Links of future items in the old calendar, in batches of at most `batch` moves per provider
-call. A CRM-born event moves (its id stays, so its link just changes calendar). An event the
-move finds gone is looked for in the new calendar (an earlier attempt may have moved it);
-if it is not there either, the user deleted it, and that is planned as a removal. Imported
-events stay in the calendar the user put them in: their links are dropped and their
-activities stay in the CRM as ordinary, editable activities. Past items stay where they were.
+Every link of a future item whose event is in another calendar than the current one (so a
+move interrupted by a crash, or a calendar switched twice, is finished too), in batches of at
+most `batch` moves per provider call and source calendar. A CRM-born event moves (its id
+stays, so its link just changes calendar; its etag is kept, so the listing that follows sees
+the moved event as changed and merges any calendar edit it carried). An event the move finds
+gone is looked for in the new calendar (an earlier attempt may have moved it); if it is not
+there either, the user deleted it, and that is planned as a removal. Imported events stay in
+the calendar the user put them in: their links are dropped and their activities stay in the
+CRM as ordinary, editable activities. Past items stay where they were.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from calsync.sync.context import Context
 from calsync.sync.executor import apply_actions
 from calsync.sync.planner import plan_change
 from calsync.sync.pull import chunks
-from calsync.sync.settle import event_marks
 
 
 class Moves:
@@ -38,16 +40,17 @@ class Moves:
         self.batch = batch
         self.moved = 0
 
-    def run(self, source: str) -> None:
+    def run(self) -> None:
         links = (
             link
             for link in self.storage.session().links.all(self.scope.account_id)
-            if link.calendar_id == source
+            if link.calendar_id != self.scope.calendar_id
             and link.state is LinkState.LINKED
             and (link.base is None or is_future(link.base, self.scope.now))
         )
         for batch in chunks(links, self.batch):
-            self._move(source, batch)
+            for source in sorted({link.calendar_id for link in batch}):
+                self._move(source, [link for link in batch if link.calendar_id == source])
 
     def _move(self, source: str, links: Sequence[Link]) -> None:
         movable = [link for link in links if link.origin is Origin.CRM and not link.read_only]
@@ -102,9 +105,7 @@ class Moves:
         if event is not None:
             # Moved (now or by an earlier attempt): the link follows it.
             self.moved += 1
-            marks = event_marks(event)
-            moved = evolve(link, calendar_id=self.scope.calendar_id, updated_at=self.scope.now)
-            return [PutLink(evolve(moved, **marks))]
+            return [PutLink(evolve(link, calendar_id=event.calendar_id, updated_at=self.scope.now))]
         if result.outcome is Outcome.GONE:
             # Deleted by the user before the move: the usual deletion rules apply.
             return plan_change(

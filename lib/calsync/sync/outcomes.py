@@ -23,7 +23,7 @@ from calsync.domain.activity import Activity, Origin
 from calsync.domain.event import RemovedEvent
 from calsync.domain.ids import event_id_for
 from calsync.domain.link import Link, Side
-from calsync.domain.mapping import fields_from_activity, fields_from_event
+from calsync.domain.mapping import fields_from_activity
 from calsync.domain.schedule import evolve
 from calsync.ports import CreateEvent, DeleteEvent, EventWrite, Outcome, UpdateEvent, WriteResult
 from calsync.sync.actions import (
@@ -65,7 +65,7 @@ def plan_outcome(
     if result.outcome is Outcome.REJECTED:
         return Settled([_refusal(scope, activity_id, write, result.detail), clear])
     if isinstance(write, CreateEvent):
-        return _created(scope, write, result, pushed, clear)
+        return _created(scope, write, result=result, pushed=pushed, activity=activity, clear=clear)
     if isinstance(write, DeleteEvent):
         if result.outcome in (Outcome.OK, Outcome.GONE):
             return Settled([DropLink(activity_id), clear])
@@ -79,8 +79,10 @@ def plan_outcome(
 def _created(
     scope: Scope,
     write: CreateEvent,
+    *,
     result: WriteResult,
     pushed: Activity | None,
+    activity: Activity | None,
     clear: ClearOutbox,
 ) -> Settled:
     event = result.event
@@ -91,8 +93,9 @@ def _created(
         link = new_link(scope, event, pushed.id, Origin.CRM, base)
         return Settled([PutLink(evolve(link, **activity_marks(scope, pushed, base))), clear])
     if result.outcome is Outcome.EXISTS and _is_ours(event.id, event.crm_activity_id, pushed.id):
-        link = new_link(scope, event, pushed.id, Origin.CRM, fields_from_event(event))
-        return Settled([PutLink(link), QueuePush(pushed.id, "upsert", pushed.version)])
+        # An earlier attempt made it: tie it to the activity as a pull would.
+        actions = plan_change(scope, event, None, activity)
+        return Settled(actions if _queues_push(actions) else [*actions, clear])
     detail = result.detail or "another event holds this id"
     return Settled([_refusal(scope, pushed.id, write, detail), clear])
 
@@ -110,7 +113,8 @@ def _updated(
     if result.outcome is Outcome.OK and result.event is not None and pushed and link:
         base = fields_from_activity(pushed, scope.settings, link.base)
         marks = {**event_marks(result.event), **activity_marks(scope, pushed, base)}
-        return Settled([PutLink(evolve(link, base=base, updated_at=scope.now, **marks)), clear])
+        moved = evolve(link, base=base, event_base=None, updated_at=scope.now, **marks)
+        return Settled([PutLink(moved), clear])
     if link is None:
         return Settled([clear])
     if result.outcome is Outcome.STALE and result.event is not None:

@@ -102,6 +102,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         fields_from_event(event),
         crm_changed_at=activity.updated_at,
         calendar_changed_at=event.updated,
+        calendar_base=link.event_base,
     )
     return settle(scope, event, link, activity, result, reevaluate=reevaluate)
 
@@ -114,12 +115,12 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
         return []
     owner_id = activity_id_from_event_id(event.id)
     if owner_id is not None and event.crm_activity_id == owner_id:
-        # One of ours without a link: a push created it and stopped before recording it.
-        adopted = new_link(scope, event, owner_id, Origin.CRM, fields_from_event(event))
         if activity is not None and _ours(scope, activity) and activity.origin is Origin.CRM:
-            # Its activity is here: link them; the push brings the event up to date.
-            return [PutLink(adopted), QueuePush(owner_id, "upsert", activity.version)]
-        # Its activity is gone (or not ours any more): the orphan event is deleted.
+            # One of ours without a link: a push created it and stopped before recording it.
+            # Tie them again; where they differ, the later side wins (recorded).
+            return _tie(scope, event, activity, Origin.CRM)
+        # Ours, but its activity is gone (or no longer this user's): the orphan is deleted.
+        adopted = new_link(scope, event, owner_id, Origin.CRM, fields_from_event(event))
         return [PutLink(adopted), QueuePush(owner_id, "delete", 0)]
     if scope.settings.sync_type is SyncType.ONE_WAY:
         # One-way sync: events created in the calendar are not brought into the CRM.
@@ -132,13 +133,8 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
             # Imported before, since given to another CRM user: left to them.
             return []
         # Imported before and unlinked since (e.g. the calendar was switched and back): tie
-        # them again; the calendar's version wins.
-        stub = new_link(scope, event, activity.id, Origin.CALENDAR, None)
-        crm = fields_from_activity(activity, scope.settings)
-        result = merge(
-            crm, crm, fields_from_event(event), crm_changed_at=None, calendar_changed_at=None
-        )
-        return settle(scope, event, stub, activity, result, stored=False)
+        # them again; where they differ, the later side wins (recorded).
+        return _tie(scope, event, activity, Origin.CALENDAR)
     created = activity_from_event(
         event,
         account_id=scope.account_id,
@@ -256,6 +252,20 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
     return PushStep(UpdateEvent(link.event_id, content, if_match=link.event_etag))
 
 
+def _tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) -> list[Action]:
+    """Link an activity and an event that belong together but share no synced past."""
+    seen = fields_from_event(event)
+    stub = new_link(scope, event, activity.id, origin, seen)
+    result = merge(
+        None,
+        fields_from_activity(activity, scope.settings, seen),
+        seen,
+        crm_changed_at=activity.updated_at,
+        calendar_changed_at=event.updated,
+    )
+    return settle(scope, event, stub, activity, result, stored=False)
+
+
 def _ours(scope: Scope, activity: Activity) -> bool:
     return activity.owner_id == scope.user_id and activity.company_id == scope.company_id
 
@@ -271,7 +281,7 @@ def _with_activity(scope: Scope, link: Link, activity: Activity) -> Link:
 def _refresh(scope: Scope, link: Link, activity: Activity) -> list[Action]:
     """The link's activity marks and base, brought up to date without a calendar write."""
     base = fields_from_activity(activity, scope.settings, link.base)
-    fresh = evolve(link, base=base, **activity_marks(scope, activity, base))
+    fresh = evolve(link, base=base, event_base=None, **activity_marks(scope, activity, base))
     return [] if fresh == link else [PutLink(evolve(fresh, updated_at=scope.now))]
 
 

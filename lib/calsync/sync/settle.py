@@ -91,6 +91,7 @@ def settle(
     fresh = evolve(
         link,
         base=merged,
+        event_base=fields_from_event(event) if needs_push else None,
         read_only=event.read_only,
         recurring_event_id=event.recurring_event_id,
         **event_marks(event),

@@ -1,0 +1,242 @@
+"""The push half of the decision table, and what each write result means."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from calsync.domain import LinkState, Origin
+from calsync.domain.ids import event_id_for
+from calsync.domain.schedule import evolve
+from calsync.ports import CreateEvent, DeleteEvent, Outcome, UpdateEvent, WriteResult
+from calsync.sync.actions import ClearOutbox, PutLink, QueuePush, Record, SaveActivity
+from calsync.sync.outcomes import plan_outcome
+from calsync.sync.planner import plan_push
+
+from tests.unit.builders import T0, activity, event, imported, kinds, link, scope
+
+Case = Callable[[], tuple[Any, ...]]
+EVENT_ID = event_id_for("a1")
+
+CASES: dict[str, tuple[Case, str | None, list[str]]] = {
+    "new crm activity: create with the derived id": (
+        lambda: (scope(), activity(), None),
+        "CreateEvent",
+        [],
+    ),
+    "type not exported, never pushed: nothing": (
+        lambda: (scope(export_types=("call",)), activity(), None),
+        None,
+        ["ClearOutbox"],
+    ),
+    "type no longer exported: its event goes": (
+        lambda: (scope(export_types=("call",)), activity(), link(activity(), event())),
+        "DeleteEvent",
+        [],
+    ),
+    "someone else's activity, never pushed: nothing": (
+        lambda: (scope(), activity(owner_id="bob"), None),
+        None,
+        ["ClearOutbox"],
+    ),
+    "given to another user: its event goes": (
+        lambda: (scope(), activity(owner_id="bob"), link(activity(), event())),
+        "DeleteEvent",
+        [],
+    ),
+    "imported activity given to another user: only unlinked": (
+        lambda: (scope(), imported(owner_id="bob")[0], link(*imported())),
+        None,
+        ["DropLink", "ClearOutbox"],
+    ),
+    "in the past: not propagated": (
+        lambda: (
+            scope(),
+            activity(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            link(activity(), event()),
+        ),
+        None,
+        ["ClearOutbox"],
+    ),
+    "unchanged content: link refreshed only": (
+        lambda: (
+            scope(),
+            activity(version=3, note="only the note changed"),
+            link(activity(), event()),
+        ),
+        None,
+        ["PutLink", "ClearOutbox"],
+    ),
+    "changed in the crm: update with if-match": (
+        lambda: (scope(), activity(subject="New"), link(activity(), event())),
+        "UpdateEvent",
+        [],
+    ),
+    "read-only occurrence: never written": (
+        lambda: (
+            scope(),
+            imported("s_1", read_only=True)[0],
+            link(*imported("s_1", read_only=True), read_only=True),
+        ),
+        None,
+        ["ClearOutbox"],
+    ),
+    "deleted in the crm: its event goes": (
+        lambda: (scope(), None, link(activity(), event())),
+        "DeleteEvent",
+        [],
+    ),
+    "deleted before any push: nothing": (
+        lambda: (scope(), None, None),
+        None,
+        ["ClearOutbox"],
+    ),
+    "detached (one-way): never pushes again": (
+        lambda: (
+            scope(),
+            activity(subject="x"),
+            link(activity(), event(), state=LinkState.DETACHED),
+        ),
+        None,
+        ["ClearOutbox"],
+    ),
+    "imported through another account: not copied here": (
+        lambda: (scope(), activity(origin=Origin.CALENDAR, source_account_id="other"), None),
+        None,
+        ["ClearOutbox"],
+    ),
+    "left in a calendar no longer synced: left alone": (
+        lambda: (scope(), activity(subject="x"), link(activity(), event(), calendar_id="old")),
+        None,
+        ["ClearOutbox"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_decision_table(name: str) -> None:
+    build, write, actions = CASES[name]
+    plan_scope, found_activity, found_link = build()
+    step = plan_push(
+        plan_scope,
+        activity_id="a1" if found_activity is None else found_activity.id,
+        version=1,
+        activity=found_activity,
+        link=found_link,
+        linked_items={},
+    )
+    assert (type(step.write).__name__ if step.write else None) == write
+    assert kinds(step.actions) == actions
+
+
+def test_creates_and_updates_carry_ids_stamps_and_etags() -> None:
+    create = plan_push(
+        scope(), activity_id="a1", version=1, activity=activity(), link=None, linked_items={}
+    ).write
+    assert isinstance(create, CreateEvent)
+    assert (create.event_id, create.activity_id, create.fields.subject) == (
+        EVENT_ID,
+        "a1",
+        "Review",
+    )
+    update = plan_push(
+        scope(),
+        activity_id="a1",
+        version=2,
+        activity=activity(subject="New"),
+        link=link(activity(), event(etag='"7"')),
+        linked_items={},
+    ).write
+    assert isinstance(update, UpdateEvent)
+    assert (update.if_match, update.fields.subject) == ('"7"', "New")
+
+
+def _outcome(
+    write: Any, result: WriteResult, pushed: Any, now_link: Any, now_activity: Any = None
+) -> Any:
+    return plan_outcome(
+        scope(),
+        write=write,
+        result=result,
+        pushed=pushed,
+        activity=now_activity or pushed,
+        link=now_link,
+        version=pushed.version if pushed else 1,
+    )
+
+
+def test_a_created_event_is_linked_and_the_entry_cleared() -> None:
+    act = activity(version=4)
+    write = CreateEvent(EVENT_ID, evolve(link(act, event()).base), "a1")  # type: ignore[type-var]
+    settled = _outcome(write, WriteResult(Outcome.OK, event(etag='"5"')), act, None)
+    assert kinds(settled.actions) == ["PutLink", "ClearOutbox"]
+    put = settled.actions[0]
+    assert isinstance(put, PutLink)
+    assert (put.link.event_etag, put.link.activity_version, put.link.origin) == (
+        '"5"',
+        4,
+        Origin.CRM,
+    )
+    assert settled.actions[1] == ClearOutbox("a1", 4)
+
+
+def test_an_existing_event_of_ours_is_tied_and_pushed_again() -> None:
+    act = activity(subject="Newer", updated_at=T0)
+    write = CreateEvent(EVENT_ID, link(act, event()).base, "a1")  # type: ignore[arg-type]
+    settled = _outcome(write, WriteResult(Outcome.EXISTS, event()), act, None)
+    assert kinds(settled.actions) == ["QueuePush", "PutLink", "Record"]
+    assert settled.actions[0] == QueuePush("a1", "upsert", act.version)
+
+
+def test_an_existing_event_of_someone_else_is_refused_and_recorded() -> None:
+    act = activity()
+    write = CreateEvent(EVENT_ID, link(act, event()).base, "a1")  # type: ignore[arg-type]
+    settled = _outcome(write, WriteResult(Outcome.EXISTS, event(crm_activity_id="zzz")), act, None)
+    assert kinds(settled.actions) == ["Record", "ClearOutbox"]
+
+
+def test_a_stale_update_merges_with_the_event_as_it_is_now() -> None:
+    act, ev = activity(), event()
+    pushed = activity(subject="From the CRM", updated_at=T0, version=2)
+    current = evolve(
+        ev, etag='"3"', location="From the calendar", updated=T0 - timedelta(minutes=1)
+    )
+    write = UpdateEvent(EVENT_ID, link(pushed, ev).base, if_match='"1"')  # type: ignore[arg-type]
+    settled = _outcome(write, WriteResult(Outcome.STALE, current), pushed, link(act, ev))
+    assert not settled.retry
+    save = next(a for a in settled.actions if isinstance(a, SaveActivity))
+    assert (save.activity.subject, save.activity.location, save.push_here) == (
+        "From the CRM",
+        "From the calendar",
+        True,
+    )
+    assert not any(isinstance(a, ClearOutbox | Record) for a in settled.actions)
+
+
+def test_a_gone_update_is_a_calendar_deletion() -> None:
+    act, ev = activity(subject="x"), event()
+    write = UpdateEvent(EVENT_ID, link(act, ev).base, if_match='"1"')  # type: ignore[arg-type]
+    settled = _outcome(write, WriteResult(Outcome.GONE), act, link(activity(), ev))
+    assert kinds(settled.actions)[:2] == ["RemoveActivity", "DropLink"]
+
+
+@pytest.mark.parametrize("outcome", [Outcome.OK, Outcome.GONE])
+def test_a_delete_done_or_gone_forgets_the_link(outcome: Outcome) -> None:
+    settled = _outcome(DeleteEvent(EVENT_ID), WriteResult(outcome), None, link(activity(), event()))
+    assert kinds(settled.actions) == ["DropLink", "ClearOutbox"]
+
+
+def test_rejected_writes_are_recorded_and_retries_keep_the_entry() -> None:
+    act = activity()
+    write = UpdateEvent(EVENT_ID, link(act, event()).base)  # type: ignore[arg-type]
+    rejected = _outcome(
+        write, WriteResult(Outcome.REJECTED, detail="forbidden"), act, link(act, event())
+    )
+    assert kinds(rejected.actions) == ["Record", "ClearOutbox"]
+    record = rejected.actions[0]
+    assert isinstance(record, Record)
+    assert "forbidden" in record.conflict.reason
+    retry = _outcome(write, WriteResult(Outcome.RETRY), act, link(act, event()))
+    assert (retry.retry, retry.actions) == (True, [])
