@@ -15,7 +15,6 @@ Nothing here runs at import time; `functions/main.py` calls it lazily on the fir
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from calsync.services.common import ServiceContext
 from calsync.services.registry import Services, build_services
 from calsync.services.worker import RunJob
 from calsync.store.memory import MemoryStorage
+from calsync.sync.job import EngineConfig, SyncJob
 from calsync.tasks.inline import InlineTaskQueue
 
 log = logging.getLogger(__name__)
@@ -89,11 +89,41 @@ def _cloud_tasks(settings: Settings, clock: Clock) -> TaskQueue:
     )
 
 
+def _google_calendar(settings: Settings, clock: Clock) -> Calendar:
+    """Google Calendar and Google OAuth (or the simulator, through the google_* URLs)."""
+    from calsync.providers.google import GoogleConnector  # noqa: PLC0415
+    from calsync.providers.google_oauth import GoogleOAuthClient  # noqa: PLC0415
+
+    secret = settings.oauth_client_secret.get_secret_value()
+    connector = GoogleConnector(
+        client_id=settings.oauth_client_id,
+        client_secret=secret,
+        token_uri=settings.google_token_url,
+        discovery_url=settings.google_discovery_url,
+    )
+    oauth = GoogleOAuthClient(
+        client_id=settings.oauth_client_id,
+        client_secret=secret,
+        redirect_uri=settings.oauth_redirect_url,
+        auth_uri=settings.google_auth_url,
+        token_uri=settings.google_token_url,
+        revoke_uri=settings.google_revoke_url,
+        userinfo_uri=settings.google_userinfo_url,
+        certs_url=settings.google_certs_url,
+        scopes=settings.oauth_scopes,
+        clock=clock,
+    )
+    return connector, oauth
+
+
 STORAGES: dict[str, Callable[[Settings, Clock], Storage]] = {
     "memory": lambda settings, clock: MemoryStorage(),
     "firestore": _firestore,
 }
-CALENDARS: dict[str, Callable[[Settings, Clock], Calendar]] = {"memory": _memory_calendar}
+CALENDARS: dict[str, Callable[[Settings, Clock], Calendar]] = {
+    "memory": _memory_calendar,
+    "google": _google_calendar,
+}
 QUEUES: dict[str, Callable[[Settings, Clock], TaskQueue]] = {
     "inline": lambda settings, clock: InlineTaskQueue(),
     "cloud_tasks": _cloud_tasks,
@@ -188,18 +218,20 @@ def caller_verifier(settings: Settings) -> CallerVerifier:
 
 def engine_job(ctx: ServiceContext) -> RunJob:
     """The engine's `SyncJob(...).run` over the context's adapters."""
-    try:
-        module = importlib.import_module("calsync.sync.job")
-    except ModuleNotFoundError:
-        raise ConfigurationError("the sync engine (calsync.sync.job) is not installed") from None
-    job = module.SyncJob(
+    settings = ctx.settings
+    config = EngineConfig(
+        crm_base_url=settings.crm_base_url,
+        poll_interval=settings.poll_interval,
+        coalesce_window=settings.coalesce_window,
+    )
+    job = SyncJob(
         storage=ctx.storage,
         clock=ctx.clock,
         open_provider=ctx.vault.open_provider,
         queue=ctx.queue,
+        config=config,
     )
-    run: RunJob = job.run
-    return run
+    return job.run
 
 
 def bootstrap(

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
     google_userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
     google_discovery_url: str | None = None  # None: the client's bundled discovery document
-    google_api_url: str | None = None  # Calendar API base override (e.g. the simulator's)
+    google_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"  # id_token keys
 
     # Bearer tokens of CRM users: verified by signature, issuer, audience and expiry.
     bearer_issuer: str = "calsync-local"
@@ -130,6 +130,7 @@ class Settings(BaseSettings):
         "google_token_url",
         "google_revoke_url",
         "google_userinfo_url",
+        "google_certs_url",
     )
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -10,8 +10,10 @@ from calsync.domain import Account
 from emulators.cloudtasks.receiver import Receiver
 from google.cloud import firestore
 
+from tests.contract.google_driver import consent
 from tests.fixtures.cloudtasks import CloudTasksEmulator
 from tests.fixtures.firestore import PROJECT
+from tests.fixtures.google import GoogleSim
 
 
 def test_firestore_and_cloud_tasks_are_built_from_settings(
@@ -41,3 +43,25 @@ def test_firestore_and_cloud_tasks_are_built_from_settings(
     [request] = task_receiver.requests()
     assert json.loads(request.body) == {"account_id": "acc1"}
     assert (request.header("Authorization") or "").startswith("Bearer ")
+
+
+def test_the_google_calendar_and_oauth_client_are_built_from_settings(google: GoogleSim) -> None:
+    settings = load_settings(
+        calendar="google",
+        oauth_client_id=google.client_id,
+        oauth_client_secret=google.client_secret,
+        oauth_redirect_url=google.redirect_uri,
+        google_auth_url=google.auth_uri,
+        google_token_url=google.token_uri,
+        google_revoke_url=google.revoke_uri,
+        google_userinfo_url=f"{google.url}/v1/userinfo",
+        google_certs_url=google.certs_url,
+        google_discovery_url=google.discovery_url.format(api="calendar", apiVersion="v3"),
+    )
+    adapters = adapters_for(settings)
+
+    grant = consent(adapters.oauth, "ann@example.com")
+    assert grant.email == "ann@example.com"
+    account = Account(id="acc1", company_id="c1", user_id="u1", email=grant.email)
+    provider = adapters.connector.open(account, grant.credentials, lambda _: None)
+    assert [c.id for c in provider.calendars() if c.primary] == ["ann@example.com"]

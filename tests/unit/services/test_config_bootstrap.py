@@ -105,7 +105,7 @@ def test_keyring_choice(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_unknown_adapters_are_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError) as refused:
-        adapters_for(settings(storage="firestore"))
+        adapters_for(settings(storage="nosuch"))
     assert "memory" in refused.value.message
 
 
