@@ -11,6 +11,7 @@ from calsync.bootstrap import adapters_for, bootstrap, caller_verifier, keyring_
 from calsync.config import Settings, get_settings, load_settings
 from calsync.errors import ConfigurationError, Unauthenticated
 from calsync.store.memory import MemoryStorage
+from calsync.sync.job import EngineConfig
 from calsync.sync.jobs import JobOutcome, JobResult
 
 from tests.unit.services.harness import World, settings, signing_key
@@ -142,34 +143,24 @@ def test_verifiers_follow_the_settings() -> None:
         caller_verifier(settings()).verify(None, audience="https://functions.example.com/worker")
 
 
-def test_without_the_engine_the_worker_reports_a_configuration_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def missing(name: str) -> object:
-        raise ModuleNotFoundError(name)
-
-    monkeypatch.setattr(wiring.importlib, "import_module", missing)
-    services = bootstrap(settings())
-    with pytest.raises(ConfigurationError):
-        services.worker.run("acc-1")
-
-
-def test_bootstrap_wires_the_engine_job_by_its_documented_signature(
+def test_the_worker_runs_the_engine_configured_from_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: dict[str, object] = {}
+    real = wiring.SyncJob
 
-    class SyncJob:
-        def __init__(self, **deps: object) -> None:
-            seen.update(deps)
+    def spy(**deps: object) -> object:
+        seen.update(deps)
+        return real(**deps)  # type: ignore[arg-type]
 
-        def run(self, account_id: str) -> JobResult:
-            return JobResult(JobOutcome.SKIPPED, detail=account_id)
-
-    monkeypatch.setattr(
-        wiring.importlib, "import_module", lambda name: type("m", (), {"SyncJob": SyncJob})
-    )
-    services = bootstrap(settings())
-    assert services.worker.run("acc-1").detail == "acc-1"
-    assert set(seen) == {"storage", "clock", "open_provider", "queue"}
+    monkeypatch.setattr(wiring, "SyncJob", spy)
+    loaded = settings(crm_base_url="https://crm.example.org", poll_interval_seconds=120)
+    services = bootstrap(loaded)
+    # The real engine answers for an account that does not exist: nothing to do.
+    assert services.worker.run("acc-1").outcome is JobOutcome.SKIPPED
     assert seen["open_provider"] == services.context.vault.open_provider
+    config = seen["config"]
+    assert isinstance(config, EngineConfig)
+    assert config.crm_base_url == "https://crm.example.org"
+    assert config.poll_interval == loaded.poll_interval
+    assert config.coalesce_window == loaded.coalesce_window
