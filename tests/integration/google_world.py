@@ -22,7 +22,7 @@ from typing import Any
 from calsync.clock import FakeClock
 from calsync.domain import Account, CalendarEvent, CalendarInfo, Credentials
 from calsync.domain.schedule import evolve
-from calsync.ports import ChangePage, EventWrite, WatchChannel, WriteResult
+from calsync.ports import ChangePage, EventWrite, Storage, WatchChannel, WriteResult
 from calsync.providers.google import GoogleCalendarProvider, GoogleConnector
 from calsync.store.memory import MemoryStorage
 
@@ -136,9 +136,9 @@ class GoogleBackend:
         return FramedProvider(provider, self.clock)
 
 
-def google_world(sim: GoogleSim) -> World:
+def google_world(sim: GoogleSim, storage: Storage | None = None) -> World:
     clock = FramedClock()
-    return World(MemoryStorage(), GoogleBackend(sim, clock), clock)
+    return World(storage or MemoryStorage(), GoogleBackend(sim, clock), clock)
 
 
 @dataclass
