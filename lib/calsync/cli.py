@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from calsync.deploy.cli import add_bundle_command
+
 
 def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
     def run(_: argparse.Namespace) -> int:
@@ -20,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("dev", "demo", "bench"):
         commands.add_parser(name).set_defaults(run=_not_yet(name))
+    add_bundle_command(commands)
     return parser
 
 

@@ -1,0 +1,55 @@
+# The sync queue: one named HTTP task per job request, POSTed to the worker with an OIDC token
+# of the tasks service account (lib/calsync/tasks/cloud_tasks.py; the functions find it in
+# CALSYNC_TASKS_QUEUE).
+#
+# Sizing against Google Calendar's quotas (per minute: 600 requests per user, 10,000 per
+# project; a call inside a batch counts as one request):
+#
+# - Per user. Only a sync job calls Google for an account in volume, and an account has at
+#   most one job running: the job holds the account's lease (a second one answers "busy" and
+#   is retried later), and requests for the same account within the coalescing window share
+#   one task name, so a burst of notifications and CRM edits makes one task. A job spends at
+#   most local.job_requests_per_minute (half the per-user quota, leaving room for the
+#   interactive calls of the accounts function and the fan-out's channel renewals): the
+#   engine must pace its calls to that rate (see infra/README.md, "Quotas").
+# - Per project. The queue runs at most local.sync_max_concurrent jobs at once, so the
+#   deployment's jobs spend at most 25 x 300 = 7,500 requests a minute, under 10,000 with
+#   2,500 left for interactive calls and renewals. Dispatches start at most 20 per second
+#   (1,200 a minute): enough to poll 10,000 accounts every 15 minutes (667 jobs a minute) with
+#   room for change-driven jobs; an idle job is one request.
+# - Rate-limited anyway (another app of the same user, a burst): the worker answers 429 and
+#   the queue retries with back-off; whatever still fails is picked up by the fan-out tick.
+locals {
+  calendar_requests_per_user_per_minute    = 600
+  calendar_requests_per_project_per_minute = 10000
+  job_requests_per_minute                  = 300
+  sync_max_concurrent                      = 25
+  sync_dispatches_per_second               = 20
+}
+
+resource "google_cloud_tasks_queue" "sync" {
+  name     = "calsync-sync"
+  location = var.region
+
+  rate_limits {
+    max_dispatches_per_second = local.sync_dispatches_per_second
+    max_concurrent_dispatches = local.sync_max_concurrent
+  }
+
+  # Jobs are idempotent. "Busy" retries come quickly (5 s, doubling to at most 5 minutes);
+  # a task is dropped only after 10 attempts and an hour, by which time the fan-out tick has
+  # asked for a fresh job of the account anyway (every poll interval), so nothing is lost.
+  retry_config {
+    max_attempts       = 10
+    max_retry_duration = "3600s"
+    min_backoff        = "5s"
+    max_backoff        = "300s"
+    max_doublings      = 6
+  }
+
+  stackdriver_logging_config {
+    sampling_ratio = 0.1
+  }
+
+  depends_on = [google_project_service.enabled]
+}

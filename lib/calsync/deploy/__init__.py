@@ -1,0 +1,1 @@
+"""Deployment tooling: the bundle Cloud Functions builds from (`calsync bundle`)."""
