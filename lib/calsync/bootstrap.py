@@ -84,7 +84,9 @@ def _cloud_tasks(settings: Settings, clock: Clock) -> TaskQueue:
         client,
         queue_path=settings.tasks_queue,
         worker_url=settings.worker_url,
-        service_account_email=settings.task_service_account,
+        # The identity jobs call the worker as; not task_service_account, which is who may
+        # call *this* function (on fanout that is the scheduler's account).
+        service_account_email=settings.task_oidc_service_account or settings.task_service_account,
         audience=settings.task_audience(settings.worker_url),
     )
 

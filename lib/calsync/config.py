@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     task_oidc_issuer: str = "https://accounts.google.com"
     task_oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
     task_service_account: str | None = None  # the caller's email; None accepts any
+    task_oidc_service_account: str | None = None  # who enqueued jobs call the worker as
     task_oidc_audience: str | None = None  # None: the called function's URL (worker/fanout)
     tasks_queue: str = "projects/calsync-local/locations/local/queues/sync"
     tasks_endpoint: str | None = None  # a Cloud Tasks emulator address, for the local stack

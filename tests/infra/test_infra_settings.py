@@ -13,11 +13,6 @@ from pydantic import SecretStr
 from tests.infra.conftest import Function
 from tests.infra.terraform import Config, Evaluator, concrete
 
-# Set by infra/ before the product reads them (see infra/README.md, "Settings the code does not
-# read yet"); each must become a field of calsync.config.Settings.
-PENDING_SETTINGS = {
-    "CALSYNC_TASK_OIDC_SERVICE_ACCOUNT": "the identity of the worker calls a function enqueues",
-}
 # Fields whose default names the local stack but that production never uses.
 UNUSED_IN_PRODUCTION = {"bearer_key_id": "names the local stack's own signing key"}
 PRODUCTION_ADAPTERS = {"storage": "firestore", "calendar": "google", "queue": "cloud_tasks"}
@@ -49,7 +44,7 @@ def production_settings(function: Function, monkeypatch: pytest.MonkeyPatch) -> 
 def test_every_variable_infra_sets_is_a_setting(functions: dict[str, Function]) -> None:
     known = {_variable(name) for name in Settings.model_fields}
     for function in functions.values():
-        unknown = (set(function.env) | set(function.secrets)) - known - set(PENDING_SETTINGS)
+        unknown = (set(function.env) | set(function.secrets)) - known
         assert not unknown, f"{function.name} sets variables calsync does not read: {unknown}"
         assert all(name.startswith("CALSYNC_") for name in function.env)
 

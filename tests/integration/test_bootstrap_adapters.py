@@ -8,7 +8,9 @@ from calsync.bootstrap import adapters_for
 from calsync.config import load_settings
 from calsync.domain import Account
 from emulators.cloudtasks.receiver import Receiver
+from google.auth.transport.requests import Request
 from google.cloud import firestore
+from google.oauth2 import id_token
 
 from tests.contract.google_driver import consent
 from tests.fixtures.cloudtasks import CloudTasksEmulator
@@ -28,7 +30,9 @@ def test_firestore_and_cloud_tasks_are_built_from_settings(
         tasks_endpoint=cloudtasks.address,
         tasks_queue=queue.name,
         worker_url=f"{task_receiver.url}/worker",
-        task_service_account="tasks@calsync-test.iam.gserviceaccount.com",
+        # fanout's settings: it accepts the scheduler's calls, its jobs call as the tasks account
+        task_service_account="scheduler@calsync-test.iam.gserviceaccount.com",
+        task_oidc_service_account="tasks@calsync-test.iam.gserviceaccount.com",
     )
     adapters = adapters_for(settings)
 
@@ -42,7 +46,11 @@ def test_firestore_and_cloud_tasks_are_built_from_settings(
     task_receiver.wait_for(1, timeout=10)
     [request] = task_receiver.requests()
     assert json.loads(request.body) == {"account_id": "acc1"}
-    assert (request.header("Authorization") or "").startswith("Bearer ")
+    token = (request.header("Authorization") or "").removeprefix("Bearer ")
+    claims = id_token.verify_token(
+        token, Request(), audience=settings.worker_url, certs_url=cloudtasks.admin.certs_url
+    )
+    assert claims["email"] == "tasks@calsync-test.iam.gserviceaccount.com"
 
 
 def test_the_google_calendar_and_oauth_client_are_built_from_settings(google: GoogleSim) -> None:
