@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     fanout_max_accounts: int = Field(default=50_000, ge=1)
     fanout_concurrency: int = Field(default=8, ge=1, le=64)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="before")
     @classmethod

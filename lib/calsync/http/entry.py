@@ -23,6 +23,7 @@ from calsync.http.activities import ACTIVITIES
 from calsync.http.app import EntryPoint, http_error_response, json_response
 from calsync.http.oauth import OAUTH
 from calsync.http.tasks import FANOUT, WEBHOOKS, WORKER
+from calsync.logs import configure as configure_logging
 from calsync.services.registry import Services
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,11 @@ _LOCK = threading.Lock()
 @functools.cache
 def _build() -> Services:
     from calsync.bootstrap import bootstrap  # noqa: PLC0415 - wiring loads on first request
+    from calsync.config import get_settings  # noqa: PLC0415
 
-    return bootstrap()
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return bootstrap(settings)
 
 
 def services() -> Services:
