@@ -215,3 +215,14 @@ def test_a_lost_batch_answer_is_sent_again_and_finds_its_own_create(rig: GoogleR
     assert result.event is not None
     assert result.event.crm_activity_id == "a1"
     assert rig.network.lost == 1
+
+
+def test_a_paced_provider_charges_a_batch_one_unit_per_call(rig: GoogleRig) -> None:
+    rig.connector.requests_per_minute = 1_200  # 20 a second, 50 saved up
+    provider = rig.fresh()
+    assert provider.pace is not None
+    ids = [f"crm0paced{i:03d}" for i in range(70)]
+    provider.write(rig.calendar_id, [CreateEvent(i, fields(subject=i), i) for i in ids])
+    # the first batch of 50 spends the saved-up budget; the next 20 calls wait about 1 s
+    assert 0.7 < provider.pace.waited < 2.0
+    assert rig.units() == 70

@@ -40,6 +40,7 @@ from calsync.providers.google_client import (
     google_credentials,
 )
 from calsync.providers.google_errors import RetryPolicy, call
+from calsync.providers.google_pacing import Pacer
 from calsync.providers.google_wire import (
     JSON,
     change_from_wire,
@@ -75,6 +76,7 @@ class GoogleConnector:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         http_factory: HttpFactory | None = None,
+        requests_per_minute: float | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE:
             raise ValueError(f"page_size must be 1 to {MAX_PAGE}")
@@ -84,6 +86,7 @@ class GoogleConnector:
         self.event_types = tuple(event_types) if event_types else None
         self.retry = retry or RetryPolicy()
         self.http_factory: HttpFactory = http_factory or (lambda: httplib2.Http(timeout=timeout))
+        self.requests_per_minute = requests_per_minute  # None: unpaced
 
     def open(
         self,
@@ -116,6 +119,8 @@ class GoogleCalendarProvider:
         self.retry = config.retry
         self.cache = ResourceCache()
         self._zones: dict[str, str] = {}  # calendar id -> its time zone, as seen in listings
+        rate = config.requests_per_minute
+        self.pace: Pacer | None = Pacer(rate) if rate else None
 
     @property
     def service(self) -> Any:
@@ -126,7 +131,7 @@ class GoogleCalendarProvider:
 
     def _execute(self, what: str, request: Any) -> Any:
         """Send a googleapiclient request (again, after back-off, while it fails transiently)."""
-        return call(self.retry, what, partial(request.execute, num_retries=0))
+        return call(self.retry, what, partial(request.execute, num_retries=0), pace=self.pace)
 
     # -- calendars ------------------------------------------------------------------------------
 
@@ -170,7 +175,8 @@ class GoogleCalendarProvider:
             params["syncToken"] = cursor
         request = events.list(**params)
         while request is not None:
-            page = call(self.retry, "events.list", partial(_list_page, request, cursor))
+            send = partial(_list_page, request, cursor)
+            page = call(self.retry, "events.list", send, pace=self.pace)
             zone = self._zones.setdefault(calendar_id, _zone_of(page.get("timeZone")))
             changes = [c for c in self._page_changes(page, calendar_id, zone) if c is not None]
             if cursor is None:  # a full listing carries no removals
@@ -210,7 +216,7 @@ class GoogleCalendarProvider:
                     return None
                 raise
 
-        item = call(self.retry, "events.get", fetch)
+        item = call(self.retry, "events.get", fetch, pace=self.pace)
         if item is None or is_cancelled(item):
             return None
         self.cache.remember(calendar_id, item)
@@ -227,7 +233,7 @@ class GoogleCalendarProvider:
         service = self.service
         calls = Calls(service, calendar_id, self._read, self.cache)
         size = self.config.batch_size
-        writer = BatchWriter(service.new_batch_http_request, self.retry, size=size)
+        writer = BatchWriter(service.new_batch_http_request, self.retry, size=size, pace=self.pace)
         results = writer.run([plan(write, calls) for write in writes])
         if any(r.outcome in (Outcome.GONE, Outcome.REJECTED) for r in results):
             self._check_calendar(calendar_id)
@@ -269,7 +275,7 @@ class GoogleCalendarProvider:
                 if exc.resp.status != 404:
                     raise
 
-        call(self.retry, "channels.stop", stop)
+        call(self.retry, "channels.stop", stop, pace=self.pace)
 
 
 def _list_page(request: Any, cursor: str | None) -> Any:

@@ -39,7 +39,15 @@ class BatchWriter:
     One writer serves one `write()` call: its back-off budget covers the whole call.
     """
 
-    def __init__(self, new_batch: NewBatch, policy: RetryPolicy, *, size: int = 50) -> None:
+    def __init__(
+        self,
+        new_batch: NewBatch,
+        policy: RetryPolicy,
+        *,
+        size: int = 50,
+        pace: Callable[[int], None] | None = None,
+    ) -> None:
+        self.pace = pace
         if not 1 <= size <= 1000:
             raise ValueError("a Google batch holds 1 to 1000 calls")
         self.new_batch = new_batch
@@ -96,7 +104,10 @@ class BatchWriter:
         items = list(pending.items())
         for start in range(0, len(items), self.size):
             chunk = items[start : start + self.size]
-            replies.update(call(self.policy, "events (batch)", partial(self._batch, chunk)))
+            send = partial(self._batch, chunk)
+            replies.update(
+                call(self.policy, "events (batch)", send, pace=self.pace, units=len(chunk))
+            )
         return replies
 
     def _batch(self, chunk: list[tuple[int, Any]]) -> dict[int, Reply]:

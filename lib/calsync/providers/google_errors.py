@@ -183,12 +183,25 @@ class Backoff:
         self.policy.sleep(delay)
 
 
-def call(policy: RetryPolicy, what: str, send: Callable[[], T]) -> T:
-    """`send()`, retried with back-off while it fails transiently; else a calsync error."""
+def call(
+    policy: RetryPolicy,
+    what: str,
+    send: Callable[[], T],
+    *,
+    pace: Callable[[int], None] | None = None,
+    units: int = 1,
+) -> T:
+    """`send()`, retried with back-off while it fails transiently; else a calsync error.
+
+    `pace(units)` runs before every attempt: it holds the request back while the account's
+    request budget is spent (`units` is how many quota units the request costs).
+    """
     backoff = Backoff(policy)
     retry = 0
     while True:
         try:
+            if pace is not None:
+                pace(units)
             return send()
         except Exception as exc:  # classified below; anything else is re-raised untouched
             error, transient = failure_of(exc, what)
