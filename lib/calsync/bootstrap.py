@@ -102,7 +102,7 @@ def _google_calendar(settings: Settings, clock: Clock) -> Calendar:
         client_secret=secret,
         token_uri=settings.google_token_url,
         discovery_url=settings.google_discovery_url,
-        requests_per_minute=settings.google_requests_per_minute,
+        requests_per_minute=settings.google_requests_per_minute or None,
     )
     oauth = GoogleOAuthClient(
         client_id=settings.oauth_client_id,
