@@ -28,9 +28,9 @@ def at(hours: float, days: int = 3) -> str:
     return (day(days) + timedelta(hours=hours)).isoformat()
 
 
-def timed_event(summary: str, start: float, end: float, days: int = 3, **fields: Any) -> dict[
-    str, Any
-]:
+def timed_event(
+    summary: str, start: float, end: float, days: int = 3, **fields: Any
+) -> dict[str, Any]:
     return {
         "summary": summary,
         "start": {"dateTime": at(start, days), "timeZone": ZONE},
@@ -39,12 +39,18 @@ def timed_event(summary: str, start: float, end: float, days: int = 3, **fields:
     }
 
 
-def meeting(subject: str, start: float = 10, end: float = 11, days: int = 3, **fields: Any) -> dict[
-    str, Any
-]:
+def meeting(
+    subject: str, start: float = 10, end: float = 11, days: int = 3, **fields: Any
+) -> dict[str, Any]:
     """Fields of a timed CRM activity (a meeting unless `type` is given)."""
-    return {"type": "meeting", "subject": subject, "start": at(start, days),
-            "end": at(end, days), "timezone": ZONE, **fields}
+    return {
+        "type": "meeting",
+        "subject": subject,
+        "start": at(start, days),
+        "end": at(end, days),
+        "timezone": ZONE,
+        **fields,
+    }
 
 
 @dataclass

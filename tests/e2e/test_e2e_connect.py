@@ -77,9 +77,7 @@ def test_the_recommended_separate_calendar_is_created_once(tenant: Tenant) -> No
     [primary] = tenant.ann.calendars(account_id)
     assert primary["primary"] and primary["writable"]
 
-    made = tenant.ann.call(
-        "POST", f"/accounts/{account_id}/calendars", json={}, expect=(201,)
-    )
+    made = tenant.ann.call("POST", f"/accounts/{account_id}/calendars", json={}, expect=(201,))
     assert made["name"] == "CRM activities"
     assert made["writable"] and not made["primary"]
     again = tenant.ann.call("POST", f"/accounts/{account_id}/calendars", json={})

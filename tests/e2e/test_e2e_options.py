@@ -82,8 +82,13 @@ def test_only_exported_types_go_to_the_calendar_custom_types_too(tenant: Tenant)
 def test_deal_and_contact_information_in_the_description(tenant: Tenant) -> None:
     synced = start_sync(tenant, include_deal_and_contact=True)
     activity = synced.crm.create_activity(
-        **meeting("Pitch", deal_id="deal-renewal", person_id="person-hank", org_id="org-globex",
-                  public_description="Slides are ready.")
+        **meeting(
+            "Pitch",
+            deal_id="deal-renewal",
+            person_id="person-hank",
+            org_id="org-globex",
+            public_description="Slides are ready.",
+        )
     )
     description = synced.wait_event(activity["id"])["description"]
     assert description.startswith("Slides are ready.")
