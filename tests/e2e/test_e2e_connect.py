@@ -75,11 +75,13 @@ def test_the_recommended_separate_calendar_is_created_once(tenant: Tenant) -> No
     google = tenant.google()
     account_id = tenant.ann.connect(google.email)
     [primary] = tenant.ann.calendars(account_id)
-    assert primary["primary"] and primary["writable"]
+    assert primary["primary"]
+    assert primary["writable"]
 
     made = tenant.ann.call("POST", f"/accounts/{account_id}/calendars", json={}, expect=(201,))
     assert made["name"] == "CRM activities"
-    assert made["writable"] and not made["primary"]
+    assert made["writable"]
+    assert not made["primary"]
     again = tenant.ann.call("POST", f"/accounts/{account_id}/calendars", json={})
     assert again["id"] == made["id"]
     names = sorted(c["name"] for c in tenant.ann.calendars(account_id))
