@@ -68,11 +68,9 @@ class Synced:
     def stack(self) -> LocalStack:
         return self.tenant.stack
 
-    def activities(self, client: CrmClient | None = None, days: int = 3) -> list[dict[str, Any]]:
-        start = day(days - 2)
-        return (client or self.crm).activities(
-            start.isoformat(), (start + timedelta(days=5)).isoformat()
-        )
+    def activities(self, client: CrmClient | None = None) -> list[dict[str, Any]]:
+        """The company's activities from 10 days ago to 30 days ahead, as `client` sees them."""
+        return (client or self.crm).activities(day(-10).isoformat(), day(30).isoformat())
 
     def activity_where(self, test: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
         return next((a for a in self.activities() if test(a)), None)
@@ -175,3 +173,15 @@ def sync_held(stack: LocalStack) -> Iterator[None]:
         yield
     finally:
         client.resume_queue(name=stack.sync_queue)
+
+
+def wait_count(synced: Synced, subject: str, count: int) -> list[dict[str, Any]]:
+    """Wait until exactly `count` of the user's activities have `subject`; returns them."""
+    found: list[list[dict[str, Any]]] = []
+
+    def probe() -> bool:
+        found[:] = [[a for a in synced.activities() if a["subject"] == subject]]
+        return len(found[0]) == count
+
+    wait_for(f"{count} activities {subject!r}", probe, WAIT)
+    return found[0]
