@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 import time
@@ -39,6 +40,9 @@ def register(commands: Any) -> None:
     demo = commands.add_parser("demo", help="start a stack and play the scripted story")
     demo.add_argument("--state-dir", type=Path, default=DEFAULT_DIR)
     demo.add_argument("--verbose", action="store_true")
+    demo.add_argument(
+        "--pace", type=float, default=0.0, help="seconds to pause after each step, to follow along"
+    )
     demo.set_defaults(run=run_demo)
 
     token = commands.add_parser("token", help="print a bearer token for a seeded CRM user")
@@ -48,12 +52,27 @@ def register(commands: Any) -> None:
     token.set_defaults(run=run_token)
 
 
+_SECRET_PARAMS = re.compile(r"\b(code|state)=[^&\s\"]+")
+
+
+class RedactOAuthParams(logging.Filter):
+    """Request logs show `?code=...&state=...` of OAuth callbacks as `code=***`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "code=" in message or "state=" in message:
+            record.msg, record.args = _SECRET_PARAMS.sub(r"\1=***", message), ()
+        return True
+
+
 def _logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)
+    requests_log = logging.getLogger("werkzeug")
+    requests_log.setLevel(logging.INFO if verbose else logging.WARNING)
+    requests_log.addFilter(RedactOAuthParams())
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -122,7 +141,7 @@ def run_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     options = StackOptions(port=0, state_dir=args.state_dir)
     try:
-        return play(options)
+        return play(options, pace=args.pace)
     except KeyboardInterrupt:
         print("calsync demo: interrupted", flush=True)
         return 130

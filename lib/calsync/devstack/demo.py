@@ -6,6 +6,7 @@ checks what the guide promises; the exit status is 0 only if every check held.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from emulators.cloudtasks.client import tasks_client
@@ -48,8 +49,9 @@ def _facts(scene: Scene) -> list[str]:
     ]
 
 
-def play(options: StackOptions) -> int:
-    """Start a stack with `options`, play every step, print the summary; the exit status."""
+def play(options: StackOptions, *, pace: float = 0.0) -> int:
+    """Start a stack with `options`, play every step (pausing `pace` seconds after each), print
+    the summary; the exit status."""
     timeline = Timeline(total=len(STEPS))
     print("calsync demo: starting the local stack (Firestore, Cloud Tasks, Google, functions)")
     with Stack(options) as stack:
@@ -72,6 +74,7 @@ def play(options: StackOptions) -> int:
             if not timeline.run(title, lambda step=step: step(scene)):  # type: ignore[misc]
                 break
             done += 1
+            time.sleep(pace)
         skipped = [title for title, _ in STEPS[done + 1 :]]
         passed = timeline.summary(skipped, _facts(scene))
     return 0 if passed else 1

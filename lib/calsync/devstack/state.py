@@ -65,7 +65,7 @@ class StateDir:
         if path.exists():
             return path.read_text().strip()
         self._ensure()
-        value = make()
+        value = make().strip()
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(value + "\n")
