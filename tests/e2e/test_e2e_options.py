@@ -22,6 +22,15 @@ def test_one_way_sends_activities_but_brings_no_events_in(tenant: Tenant) -> Non
     assert [a["subject"] for a in synced.activities()] == ["Out"]
 
 
+def test_switching_to_two_way_brings_in_the_events_made_before(tenant: Tenant) -> None:
+    synced = start_sync(tenant, sync_type="one_way")
+    synced.google.insert(synced.calendar_id, timed_event("Made while one-way", 9, 10))
+    settle(synced.stack)
+    assert synced.activities() == []
+    synced.crm.save_settings(synced.account_id, sync_type="two_way")
+    synced.wait_subject("Made while one-way")
+
+
 def test_two_way_brings_events_in_as_the_chosen_type(tenant: Tenant) -> None:
     synced = start_sync(tenant, sync_type="two_way", import_as_type="lunch")
     synced.google.insert(synced.calendar_id, timed_event("Made in Google", 12, 13))
