@@ -139,7 +139,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     _logging(args.verbose)
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    options = StackOptions(port=0, state_dir=args.state_dir)
+    options = StackOptions(port=0, state_dir=args.state_dir, info_file="demo.json")
     try:
         return play(options, pace=args.pace)
     except KeyboardInterrupt:

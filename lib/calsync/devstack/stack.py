@@ -25,7 +25,7 @@ from calsync.devstack.scheduler import SchedulerStandIn
 from calsync.devstack.seed import Company, seed
 from calsync.devstack.server import FunctionsServer, stack_app
 from calsync.devstack.settings import TASKS_SERVICE_ACCOUNT, Tuning, stack_settings
-from calsync.devstack.state import DEFAULT_DIR, StateDir
+from calsync.devstack.state import DEFAULT_DIR, INFO_FILE, StateDir
 from calsync.domain.activity import User
 
 TOKEN_TTL_SECONDS = 12 * 3600
@@ -40,6 +40,7 @@ class StackOptions:
     google_port: int = 0  # the Google simulator (fix it to bookmark its consent page)
     consent_page: bool = False  # show the simulator's consent page instead of approving at once
     state_dir: Path = DEFAULT_DIR
+    info_file: str = INFO_FILE  # the file in `state_dir` that describes the running stack
     tuning: Tuning = field(default_factory=Tuning)
 
 
@@ -48,7 +49,7 @@ class Stack:
 
     def __init__(self, options: StackOptions | None = None) -> None:
         self.options = options or StackOptions()
-        self.state = StateDir(self.options.state_dir)
+        self.state = StateDir(self.options.state_dir, self.options.info_file)
         self.cloud: Cloud | None = None
         self.settings: Settings | None = None
         self.company: Company | None = None

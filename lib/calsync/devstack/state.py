@@ -23,12 +23,13 @@ INFO_FILE = "dev.json"
 class StateDir:
     """One state directory: keys (created on first use) and the running stack's description."""
 
-    def __init__(self, path: Path = DEFAULT_DIR) -> None:
+    def __init__(self, path: Path = DEFAULT_DIR, info_file: str = INFO_FILE) -> None:
         self.path = path
+        self.info_file = info_file  # the demo's stack writes demo.json, not a dev stack's file
 
     @property
     def info_path(self) -> Path:
-        return self.path / INFO_FILE
+        return self.path / self.info_file
 
     def signing_key(self) -> str:
         """The PEM RSA key CRM user tokens are signed with."""
