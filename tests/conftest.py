@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.firestore",
     "tests.fixtures.cloudtasks",
     "tests.fixtures.google",
+    "tests.fixtures.stack",
 ]

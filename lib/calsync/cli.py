@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from calsync.deploy.cli import add_bundle_command
+from calsync.devstack import commands as devstack
 
 
 def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
@@ -20,7 +21,8 @@ def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="calsync", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("dev", "demo", "bench"):
+    devstack.register(commands)  # dev, demo, token
+    for name in ("bench",):
         commands.add_parser(name).set_defaults(run=_not_yet(name))
     add_bundle_command(commands)
     return parser

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import os
+import runpy
 import signal
 import subprocess
 import sys
@@ -73,8 +74,15 @@ def start(
     env: Mapping[str, str] | None = None,
     timeout: float = 60.0,
 ) -> RunningServer:
-    """Run ``python -m <module> --host <host> --port <port> <args>`` and wait until it is ready."""
-    command = [sys.executable, "-u", "-m", module, "--host", host, "--port", str(port), *args]
+    """Run ``python -m <module> --host <host> --port <port> <args>`` and wait until it is ready.
+
+    The child runs through this module's ``__main__`` (see :func:`_child`), which asks Linux to
+    end it when the thread that started it exits. Nothing runs between fork and exec (no
+    ``preexec_fn``), so CPython may use vfork and no library's fork handler runs in a half-made
+    child: gRPC's, in a parent with live channels, could abort it before it ever started.
+    """
+    listen = ["--host", host, "--port", str(port), *args]
+    command = [sys.executable, "-u", "-m", "emulators.launch", str(os.getpid()), module, *listen]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -82,7 +90,6 @@ def start(
         stdin=subprocess.DEVNULL,
         text=True,
         env={**os.environ, **(env or {})},
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
     )
     log: collections.deque[str] = collections.deque(maxlen=400)
     line = _wait_for_ready(process, log, module, timeout)
@@ -134,8 +141,25 @@ def _drain(process: subprocess.Popen[str], log: collections.deque[str]) -> None:
         log.append(raw.rstrip("\n"))
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Ask Linux to SIGTERM the emulator if the test run or dev stack dies first."""
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGTERM this process when its parent (the test run or dev stack) dies; if
+    the parent is already gone, exit at once."""
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:
+        sys.exit(f"{sys.argv[0]}: the process that started it is gone")
+
+
+def _child(argv: list[str]) -> None:
+    """``python -m emulators.launch <parent pid> <module> <args>``: run ``<module>`` as
+    ``python -m`` would, after arranging to die with the parent."""
+    parent, module, *rest = argv
+    _die_with_parent(int(parent))
+    sys.argv = [module, *rest]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1:])

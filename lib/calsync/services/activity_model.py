@@ -95,17 +95,19 @@ def _day(value: str, name: str, problems: dict[str, str]) -> date | None:
 def timing(data: Mapping[str, Any], problems: dict[str, str]) -> dict[str, Any]:
     """The domain's timing fields from raw client data; problems with `start`/`end` noted.
 
-    Values of the wrong JSON type are left to the field validation to report.
+    Each of `start` and `end` is checked on its own (a bad start is named even when the end is
+    missing); values of the wrong JSON type, and missing ones, are left to the field
+    validation to report.
     """
     start, end = data.get("start"), data.get("end")
-    if not isinstance(start, str) or not isinstance(end, str):
-        return {}
     if data.get("all_day") is True:
-        first, last = _day(start, "start", problems), _day(end, "end", problems)
+        first = _day(start, "start", problems) if isinstance(start, str) else None
+        last = _day(end, "end", problems) if isinstance(end, str) else None
         if first and last and last < first:
             problems.setdefault("end", "the last day is before the first")
         return {"start_date": first, "end_date": last}
-    begin, finish = _instant(start, "start", problems), _instant(end, "end", problems)
+    begin = _instant(start, "start", problems) if isinstance(start, str) else None
+    finish = _instant(end, "end", problems) if isinstance(end, str) else None
     if begin and finish and finish < begin:
         problems.setdefault("end", "is before start")
     return {"start": begin, "end": finish}

@@ -74,11 +74,16 @@ class LifecycleService:
         if account.status is AccountStatus.NEEDS_REAUTH:
             raise NeedsReauthorization(REAUTH_MESSAGE)
         now = self._ctx.clock.now()
+        # Not syncing until now: what changed meanwhile (activities made or edited while
+        # stopped wrote no outbox entry) is caught up by the engine's full reconcile, which a
+        # job does when no settings count as applied.
+        applied = account.sync.applied_settings if account.is_syncing else None
         sync = evolve(
             account.sync,
             window_start=account.sync.window_start or now,
             failures=0,
             next_check_at=now + self._ctx.settings.poll_interval,  # the safety net's first look
+            applied_settings=applied,
         )
         updated = evolve(
             account,

@@ -205,5 +205,13 @@ def test_bad_activities_are_refused_naming_each_field(
     assert world.services.activities.get(world.demo, created.id) == created
 
 
+@pytest.mark.parametrize("all_day", [False, True])
+def test_a_bad_start_is_named_even_when_the_end_is_missing(world: World, all_day: bool) -> None:
+    body = {key: value for key, value in MEETING.items() if key != "end"}
+    with pytest.raises(InvalidInput) as refused:
+        _create(world, {**body, "all_day": all_day, "start": "tomorrow"})
+    assert set(refused.value.fields) == {"start", "end"}
+
+
 def test_a_visibility_default_is_everyone(world: World) -> None:
     assert _create(world).visibility is Visibility.EVERYONE

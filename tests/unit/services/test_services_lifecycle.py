@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from calsync.auth.tokens import token_matches
-from calsync.domain.account import AccountStatus, SyncType
+from calsync.domain.account import Account, AccountStatus, SyncType
 from calsync.domain.link import Conflict, Link, OutboxEntry, Side
 from calsync.domain.schedule import evolve
 from calsync.errors import Conflict as ConflictError
@@ -81,6 +81,26 @@ def test_reconnect_resumes_where_it_stopped(world: World) -> None:
     assert again.settings == account.settings
     assert again.channel is not None
     assert again.channel.id != (account.channel.id if account.channel else None)
+
+
+def test_reconnect_makes_the_next_job_catch_up_in_full(world: World) -> None:
+    """Activities made while stopped wrote no outbox entry: the engine catches them up with a
+    full reconcile, which it does when no settings count as applied."""
+    account = world.start(world.demo, "demo@gmail.test")
+    applied = evolve(account.sync, applied_settings=account.settings)
+    world.storage.session().accounts.put(evolve(account, sync=applied))
+    world.services.lifecycle.start(world.demo, account.id, {})  # again, while syncing: kept
+    assert state_of_account(world, account.id).sync.applied_settings == account.settings
+    world.services.lifecycle.stop(world.demo, account.id)
+    again = world.services.lifecycle.start(world.demo, account.id, {})
+    assert again.sync.applied_settings is None
+    assert state_of_account(world, account.id).sync.applied_settings is None
+
+
+def state_of_account(world: World, account_id: str) -> Account:
+    stored = world.storage.session().accounts.get(account_id)
+    assert stored is not None
+    return stored
 
 
 def test_reconnect_with_new_settings_uses_them(world: World) -> None:
