@@ -17,7 +17,9 @@ def _package_sources() -> set[str]:
     return {
         "calsync/" + path.relative_to(package).as_posix()
         for path in package.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        if path.is_file()
+        and not {"__pycache__", "devstack"}.intersection(path.parts)
+        and path.suffix != ".pyc"
     }
 
 
@@ -35,7 +37,8 @@ def test_the_bundle_holds_main_requirements_and_the_package(tmp_path: Path) -> N
     assert set(bundle.files) == {"main.py", "requirements.txt"} | _package_sources()
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert on_disk == set(bundle.files) | {MARKER}
-    assert not [name for name in bundle.files if "emulators" in name or "__pycache__" in name]
+    never = ("emulators", "devstack", "__pycache__")
+    assert not [name for name in bundle.files if any(part in name for part in never)]
     assert "calsync/http/entry.py" in bundle.files
 
 

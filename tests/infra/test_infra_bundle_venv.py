@@ -32,7 +32,9 @@ PROBES: dict[str, tuple[str, str, dict[str, str], int]] = {
     "worker": ("POST", "/worker", {}, 400),  # no account id
     "fanout": ("POST", "/fanout", {}, 200),
 }
-# Developer commands: they may use the emulators, which are never deployed.
+# Developer commands: they use the local stack and the emulators, which are never deployed
+# (calsync.devstack is left out of the bundle; calsync.cli, which registers it, stays but is
+# never imported by an entry point).
 NOT_DEPLOYED_MODULES = {"calsync.cli"}
 
 SCRIPT = r"""
