@@ -153,9 +153,12 @@ class _Run:
         ctx = Context(job.storage, provider, scope, self.lease)
         if todo.needed and not sync.reconciling:
             self._begin_reconcile()
-        if todo.move:
-            Moves(ctx, batch=self.config.push_batch).run()
         pull = Pull(ctx, txn_items=self.config.txn_items, reevaluate=todo.reevaluate)
+        if todo.move:
+            moves = Moves(ctx, batch=self.config.push_batch)
+            for left in moves.sources(also=sync.cursor_calendar_id):
+                pull.drain(left, sync.cursor if left == sync.cursor_calendar_id else None)
+            moves.run()
         self.pulled = pull.run(self._cursor(todo))
         push = Push(ctx, batch=self.config.push_batch, max_attempts=self.config.max_push_attempts)
         self.report = push.report

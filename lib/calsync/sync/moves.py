@@ -13,7 +13,7 @@ CRM as ordinary, editable activities. Past items stay where they were.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from calsync.domain.activity import Activity, Origin
 from calsync.domain.event import CalendarEvent, RemovedEvent
@@ -40,15 +40,27 @@ class Moves:
         self.batch = batch
         self.moved = 0
 
+    def _outside(self) -> Iterator[Link]:
+        """Links of future items whose event is outside the current calendar."""
+        for link in self.storage.session().links.all(self.scope.account_id):
+            if (
+                link.calendar_id != self.scope.calendar_id
+                and link.state is LinkState.LINKED
+                and (link.base is None or is_future(link.base, self.scope.now))
+            ):
+                yield link
+
+    def sources(self, *, also: str | None) -> list[str]:
+        """The calendars events will move out of (and `also`, the one synced last), to take in
+        their last changes first."""
+        found = {link.calendar_id for link in self._outside()}
+        if also is not None:
+            found.add(also)
+        found.discard(self.scope.calendar_id)
+        return sorted(found)
+
     def run(self) -> None:
-        links = (
-            link
-            for link in self.storage.session().links.all(self.scope.account_id)
-            if link.calendar_id != self.scope.calendar_id
-            and link.state is LinkState.LINKED
-            and (link.base is None or is_future(link.base, self.scope.now))
-        )
-        for batch in chunks(links, self.batch):
+        for batch in chunks(self._outside(), self.batch):
             for source in sorted({link.calendar_id for link in batch}):
                 self._move(source, [link for link in batch if link.calendar_id == source])
 

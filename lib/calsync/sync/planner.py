@@ -256,6 +256,9 @@ def _tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin)
     """Link an activity and an event that belong together but share no synced past."""
     seen = fields_from_event(event)
     stub = new_link(scope, event, activity.id, origin, seen)
+    if event.read_only:
+        # An occurrence: the calendar's version is the truth.
+        return settle(scope, event, stub, activity, MergeResult(seen), stored=False)
     result = merge(
         None,
         fields_from_activity(activity, scope.settings, seen),

@@ -110,6 +110,24 @@ class Pull:
                 new_cursor = page.cursor
         return PullResult(new_cursor, committed, full=False, changes=count)
 
+    def drain(self, calendar_id: str, cursor: str | None) -> int:
+        """Take in the last changes of a calendar the account is leaving, before its events
+        move (so each edit is merged with its own time): changes of linked events, and events
+        of ours a crashed push left unlinked. Lists the calendar in full without a usable
+        cursor; keeps no cursor."""
+        try:
+            return self._drain(calendar_id, cursor)
+        except CursorExpired:
+            return self._drain(calendar_id, None)
+
+    def _drain(self, calendar_id: str, cursor: str | None) -> int:
+        count = 0
+        for page in self.provider.changes(calendar_id, cursor, window_start=self.scope.now):
+            for batch in chunks(page.changes, self.txn_items):
+                self._commit(batch, None, known_only=True)
+                count += len(batch)
+        return count
+
     def _full(self) -> PullResult:
         seen, new_cursor, count = SeenIds(), None, 0
         for page in self.provider.changes(
@@ -122,7 +140,9 @@ class Pull:
                 count += len(batch)
             new_cursor = page.cursor or new_cursor
         count += self._sweep(seen)
-        return PullResult(new_cursor, committed=False, full=True, changes=count)
+        # Stored before anything is pushed, so a later job can always find what pushes left.
+        self._commit([], new_cursor)
+        return PullResult(new_cursor, committed=True, full=True, changes=count)
 
     def _sweep(self, seen: SeenIds) -> int:
         """Links of future items whose event the full listing did not show: ask for each."""
@@ -146,20 +166,25 @@ class Pull:
             count += len(changes)
         return count
 
-    def _commit(self, changes: Sequence[EventChange], cursor: str | None) -> None:
+    def _commit(
+        self, changes: Sequence[EventChange], cursor: str | None, *, known_only: bool = False
+    ) -> None:
         if not changes and cursor is None:
             return
 
         def work(uow: UnitOfWork) -> None:
             account = self.lease.check(uow)
-            actions = self.plan(uow, changes)
+            actions = self.plan(uow, changes, known_only=known_only)
             apply_actions(uow, self.scope, actions)
             self.lease.extend(uow, account, cursor)
 
         self.storage.transaction(work)
 
-    def plan(self, uow: UnitOfWork, changes: Sequence[EventChange]) -> list[Action]:
-        """Read the links and activities of `changes` and plan each one."""
+    def plan(
+        self, uow: UnitOfWork, changes: Sequence[EventChange], *, known_only: bool = False
+    ) -> list[Action]:
+        """Read the links and activities of `changes` and plan each one (`known_only`: only
+        those of linked events and of events stamped as ours)."""
         scope = self.scope
         candidates = {c.id: activity_ids_for_event(scope.account_id, c.id) for c in changes}
         wanted = [i for ids in candidates.values() for i in ids]
@@ -177,8 +202,18 @@ class Pull:
         for change in changes:
             activity = activities.get(activity_ids[change.id])
             link = linked[change.id]
+            if known_only and link is None and not _stamped(change):
+                continue
             actions += plan_change(scope, change, link, activity, reevaluate=self.reevaluate)
         return actions
+
+
+def _stamped(change: EventChange) -> bool:
+    """An event calsync created (its id derived from the activity it is stamped with)."""
+    if not isinstance(change, CalendarEvent):
+        return False
+    owner = activity_id_from_event_id(change.id)
+    return owner is not None and owner == change.crm_activity_id
 
 
 def _owner_of(scope: Scope, change: EventChange) -> str:

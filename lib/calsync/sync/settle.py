@@ -78,6 +78,8 @@ def settle(
     `stored` False: `link` is new (not in storage yet), so it is always written."""
     merged = result.fields
     updated = apply_fields(activity, merged, scope.settings, base=link.base)
+    if activity.origin is Origin.CALENDAR and activity.read_only != event.read_only:
+        updated = evolve(updated, read_only=event.read_only)  # e.g. tied again after a release
     if reevaluate:
         updated = _repolicy(scope, updated, event)
     needs_push = merged != fields_from_event(event)
