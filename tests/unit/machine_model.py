@@ -53,11 +53,12 @@ def item_of(link: Link) -> Item:
 
 @dataclass
 class Edits:
-    """The users' edits: the latest (value, time) of each (item, field), and when each side of
-    each item was edited at all (the merge decides by those item-level times)."""
+    """The users' edits: the latest (value, time) of each (item, field) per side, and when each
+    side of each item was edited at all (the merge decides by those item-level times)."""
 
-    latest: dict[tuple[Item, str], tuple[Any, datetime]] = field(default_factory=dict)
+    latest: dict[tuple[Item, str, str], tuple[Any, datetime]] = field(default_factory=dict)
     touched: dict[tuple[Item, str], list[datetime]] = field(default_factory=dict)
+    fresh_since: dict[Item, datetime] = field(default_factory=dict)
 
     def record(
         self,
@@ -68,11 +69,21 @@ class Edits:
         names: tuple[str, ...] = TRACKED,
     ) -> None:
         for name in names:
-            self.latest[(item, name)] = (value_of(fields, name), at)
-        self.touch(item, side, at)
-
-    def touch(self, item: Item, side: str, at: datetime) -> None:
+            self.latest[(item, name, side)] = (value_of(fields, name), at)
         self.touched.setdefault((item, side), []).append(at)
+
+    def deleted(self, item: Item, side: str, at: datetime) -> None:
+        """One side of the item was deleted: if the item lives on (its twin was not synced at
+        the time, e.g. after a calendar switch), it starts afresh from the other side."""
+        for key in [k for k in self.latest if k[0] == item and k[2] == side]:
+            del self.latest[key]
+        self.touched.pop((item, side), None)
+        self.fresh_since[item] = at
+
+    def last(self, item: Item, name: str) -> tuple[Any, datetime] | None:
+        edits = [self.latest.get((item, name, side)) for side in ("crm", "cal")]
+        known = [edit for edit in edits if edit is not None]
+        return max(known, key=lambda edit: edit[1]) if known else None
 
     def last_touch(self, item: Item, side: str, until: datetime) -> datetime | None:
         times = [t for t in self.touched.get((item, side), []) if t <= until]
@@ -111,7 +122,7 @@ def check_links(world: World) -> None:
         event = world.event(link.calendar_id, link.event_id)
         assert activity is not None, f"link to a missing activity {link.activity_id}"
         assert event is not None, f"link to a missing event {link.event_id}"
-        ours = fields_from_activity(activity, world.settings, link.base)
+        ours = fields_from_activity(activity, world.settings, link.base, link.visibility_given)
         theirs = fields_from_event(event)
         assert ours == theirs, f"sides disagree: {link.activity_id}\n{ours}\n{theirs}"
         assert link.base == ours
@@ -173,10 +184,14 @@ def check_edits(world: World, edits: Edits) -> None:
         if not _checked(link, world.now) or link.base is None:
             continue
         item = item_of(link)
+        since = edits.fresh_since.get(item)
         for name in LATEST_WINS:
-            edit = edits.latest.get((item, name))
+            edit = edits.last(item, name)
             decisions = [
-                c for c in world.conflicts if (c.activity_id, c.field) == (link.activity_id, name)
+                c
+                for c in world.conflicts
+                if (c.activity_id, c.field) == (link.activity_id, name)
+                and (since is None or c.decided_at > since)
             ]
             last = max(decisions, key=lambda c: c.decided_at, default=None)
             if last is not None and (edit is None or last.decided_at >= edit[1]):
@@ -198,6 +213,9 @@ def check_decisions(world: World, edits: Edits) -> None:
         owner = activity_id_from_event_id(decision.event_id)
         crm_born = owner == decision.activity_id
         item: Item = ("crm", decision.activity_id) if crm_born else ("cal", decision.event_id)
+        since = edits.fresh_since.get(item)
+        if since is not None and decision.decided_at <= since:
+            continue
         crm = edits.last_touch(item, "crm", decision.decided_at)
         cal = edits.last_touch(item, "cal", decision.decided_at)
         later = Side.CRM if cal is None or (crm is not None and crm >= cal) else Side.CALENDAR

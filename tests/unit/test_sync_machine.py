@@ -159,14 +159,17 @@ class SyncMachine(RuleBasedStateMachine):
         field = "public_description" if name == "description" else name
         return {field: self._value(name)}
 
+    def _item_of_activity(self, activity_id: str) -> tuple[str, str] | None:
+        activity = self.rig.memory.session().activities.get("c", activity_id)
+        assert activity is not None
+        if activity.origin.value == "crm":
+            return ("crm", activity.id)
+        return self._item_of_imported(activity.id)
+
     def _record(self, activity_id: str, name: str) -> None:
         activity = self.rig.memory.session().activities.get("c", activity_id)
         assert activity is not None
-        item = (
-            ("crm", activity.id)
-            if activity.origin.value == "crm"
-            else self._item_of_imported(activity.id)
-        )
+        item = self._item_of_activity(activity_id)
         if item is not None:
             names = (name,) if name != "type" else ()
             fields = fields_from_activity(activity, self.rig.account.settings)
@@ -177,7 +180,11 @@ class SyncMachine(RuleBasedStateMachine):
     def crm_delete(self, index: int) -> None:
         self._tick()
         ids = self._editable()
-        self.rig.crm_delete(ids[index % len(ids)])
+        activity_id = ids[index % len(ids)]
+        item = self._item_of_activity(activity_id)
+        self.rig.crm_delete(activity_id)
+        if item is not None:
+            self.edits.deleted(item, "crm", self.rig.clock.now())
         self.budget += 2
 
     # -- the calendar user -----------------------------------------------------------------------
@@ -267,9 +274,13 @@ class SyncMachine(RuleBasedStateMachine):
         events = self._live()
         event = events[index % len(events)]
         if series and event.recurring_event_id:
+            gone = [e for e in self._live() if e.recurring_event_id == event.recurring_event_id]
             self.rig.service.user_delete_series(event.calendar_id, event.recurring_event_id)
         else:
+            gone = [event]
             self.rig.service.user_delete(event.calendar_id, event.id)
+        for each in gone:
+            self.edits.deleted(self._item_of_event(each), "cal", self.rig.clock.now())
         self.budget += 2
 
     def _pairs(self) -> list[tuple[str, CalendarEvent]]:

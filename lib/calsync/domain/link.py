@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from calsync.domain.activity import ActivityOp, Origin
+from calsync.domain.activity import ActivityOp, Origin, Visibility
 from calsync.domain.schedule import Schedule
 
 
@@ -59,8 +59,14 @@ class Link(BaseModel):
     # update is queued); None when the event holds `base`. Calendar edits are judged against it.
     event_base: SyncedFields | None = None
     activity_type: str = ""
+    # Calendar-born activities: the visibility the policy (default visibility, private events)
+    # gave the activity; while it still has it, the policy keeps deciding it.
+    visibility_given: Visibility | None = None
     read_only: bool = False
     recurring_event_id: str | None = None
+    # Set while calsync moves the event to this calendar (a crash may leave it set: the event
+    # is then in `calendar_id` or here; sync/moves.py looks in both).
+    moving_to: str | None = None
     updated_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -111,7 +111,6 @@ class _Run:
             settings=self.settings,
             now=self.now,
             crm_base_url=self.config.crm_base_url,
-            previous=account.sync.applied_settings,
         )
         self.lease = Lease(
             account.id, holder, self.settings.calendar_id, job.clock, self.config.lease_ttl

@@ -94,8 +94,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         # calendar's version is the truth.
         return settle(scope, event, link, activity, MergeResult(fields_from_event(event)))
     # Changed in the calendar (and maybe in the CRM too): merge field by field.
-    crm_settings = scope.previous if reevaluate and scope.previous else scope.settings
-    crm = fields_from_activity(activity, crm_settings, link.base)
+    crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     result = merge(
         link.base or crm,
         crm,
@@ -104,7 +103,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         calendar_changed_at=event.updated,
         calendar_base=link.event_base,
     )
-    return settle(scope, event, link, activity, result, reevaluate=reevaluate)
+    return settle(scope, event, link, activity, result)
 
 
 def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
@@ -177,7 +176,7 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
         RemoveActivity(activity, fan_out=activity.origin is Origin.CRM),
         DropLink(activity.id),
     ]
-    crm = fields_from_activity(activity, scope.settings, link.base)
+    crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     if link.base is not None and crm != link.base:
         actions.append(deletion_record(scope, activity, link.event_id, winner=Side.CALENDAR))
     return actions
@@ -194,7 +193,9 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
 ) -> PushStep:
     """What to write to the calendar for an activity the CRM changed (or a settings change
     asks to push). `version` is the outbox entry's (the activity's, for a settings push)."""
-    clear = ClearOutbox(activity_id, activity.version if activity else version)
+    # The entry is consumed by a push planned from the activity as it is now (an entry written
+    # later has a higher version and stays).
+    clear = ClearOutbox(activity_id, max(activity.version, version) if activity else version)
     if link is not None and link.state is LinkState.DETACHED:
         # One-way: the user deleted its event in the calendar; it never pushes again.
         return PushStep(None, [clear] if activity else [DropLink(activity_id), clear])
@@ -227,9 +228,9 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
     if activity.read_only or (link is not None and link.read_only):
         # Occurrences of recurring calendar events are read-only: never written back.
         return PushStep(None, [clear])
-    base = link.base if link else None
+    base, given = (link.base, link.visibility_given) if link else (None, None)
     content = event_content(
-        fields_from_activity(activity, scope.settings, base),
+        fields_from_activity(activity, scope.settings, base, given),
         linked_items,
         scope.settings,
         scope.crm_base_url,
@@ -278,13 +279,16 @@ def _skips_private(scope: Scope) -> bool:
 
 
 def _with_activity(scope: Scope, link: Link, activity: Activity) -> Link:
-    return evolve(link, **activity_marks(scope, activity, link.base))
+    given = activity.visibility
+    return evolve(link, visibility_given=given, **activity_marks(scope, activity, link.base, given))
 
 
 def _refresh(scope: Scope, link: Link, activity: Activity) -> list[Action]:
     """The link's activity marks and base, brought up to date without a calendar write."""
-    base = fields_from_activity(activity, scope.settings, link.base)
-    fresh = evolve(link, base=base, event_base=None, **activity_marks(scope, activity, base))
+    given = link.visibility_given
+    base = fields_from_activity(activity, scope.settings, link.base, given)
+    marks = activity_marks(scope, activity, base, given)
+    fresh = evolve(link, base=base, event_base=None, **marks)
     return [] if fresh == link else [PutLink(evolve(fresh, updated_at=scope.now))]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calsync.domain.activity import Activity, Origin
+from calsync.domain.activity import Activity, Origin, Visibility
 from calsync.domain.event import CalendarEvent
 from calsync.domain.link import Link, Side, SyncedFields
 from calsync.domain.mapping import (
@@ -19,8 +19,8 @@ from calsync.domain.mapping import (
     content_hash,
     fields_from_activity,
     fields_from_event,
-    imported_visibility,
     observed_content,
+    visibility_after,
 )
 from calsync.domain.merge import MergeResult
 from calsync.domain.schedule import evolve
@@ -53,11 +53,14 @@ def event_marks(event: CalendarEvent) -> dict[str, Any]:
     return {"event_etag": event.etag, "event_hash": content_hash(observed_content(event))}
 
 
-def activity_marks(scope: Scope, activity: Activity, base: SyncedFields | None) -> dict[str, Any]:
+def activity_marks(
+    scope: Scope, activity: Activity, base: SyncedFields | None, given: Visibility | None = None
+) -> dict[str, Any]:
     """What a link remembers of the activity."""
+    fields = fields_from_activity(activity, scope.settings, base, given)
     return {
         "activity_version": activity.version,
-        "activity_hash": content_hash(fields_from_activity(activity, scope.settings, base)),
+        "activity_hash": content_hash(fields),
         "activity_type": activity.type,
     }
 
@@ -69,7 +72,6 @@ def settle(
     activity: Activity,
     result: MergeResult,
     *,
-    reevaluate: bool = False,
     stored: bool = True,
 ) -> list[Action]:
     """Actions that make the activity hold `result`, queue the event's update if it lacks
@@ -77,11 +79,11 @@ def settle(
 
     `stored` False: `link` is new (not in storage yet), so it is always written."""
     merged = result.fields
-    updated = apply_fields(activity, merged, scope.settings, base=link.base)
+    given_before = link.visibility_given
+    _, given = visibility_after(activity, merged.private, scope.settings, link.base, given_before)
+    updated = apply_fields(activity, merged, scope.settings, base=link.base, given=given_before)
     if activity.origin is Origin.CALENDAR and activity.read_only != event.read_only:
         updated = evolve(updated, read_only=event.read_only)  # e.g. tied again after a release
-    if reevaluate:
-        updated = _repolicy(scope, updated, event)
     needs_push = merged != fields_from_event(event)
     actions: list[Action] = []
     if updated != activity:
@@ -94,26 +96,16 @@ def settle(
         link,
         base=merged,
         event_base=fields_from_event(event) if needs_push else None,
+        visibility_given=given,
         read_only=event.read_only,
         recurring_event_id=event.recurring_event_id,
         **event_marks(event),
-        **activity_marks(scope, updated, merged),
+        **activity_marks(scope, updated, merged, given),
     )
     if fresh != link or not stored:
         actions.append(PutLink(evolve(fresh, updated_at=scope.now)))
     actions.extend(_records(scope, activity.id, event.id, result))
     return actions
-
-
-def _repolicy(scope: Scope, activity: Activity, event: CalendarEvent) -> Activity:
-    """After a visibility option changed: an imported activity whose visibility still is what
-    the old option gave takes what the new one gives (a visibility the user chose stays)."""
-    if activity.origin is not Origin.CALENDAR or scope.previous is None:
-        return activity
-    if activity.visibility is not imported_visibility(event.private, scope.previous):
-        return activity
-    wanted = imported_visibility(event.private, scope.settings)
-    return activity if wanted is None else evolve(activity, visibility=wanted)
 
 
 def _records(scope: Scope, activity_id: str, event_id: str, result: MergeResult) -> list[Record]:
