@@ -208,8 +208,8 @@ def check_edits(world: World, edits: Edits) -> None:
 def check_decisions(world: World, edits: Edits) -> None:
     """Every merge decision kept the side whose item the users changed later."""
     for decision in world.conflicts:
-        if decision.field in ("deleted", "*", "calendar"):
-            continue
+        if decision.field in ("deleted", "*", "calendar") or "_" in decision.event_id:
+            continue  # not merges; or an occurrence, where the calendar wins by rule
         owner = activity_id_from_event_id(decision.event_id)
         crm_born = owner == decision.activity_id
         item: Item = ("crm", decision.activity_id) if crm_born else ("cal", decision.event_id)

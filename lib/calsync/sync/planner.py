@@ -257,15 +257,14 @@ def _tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin)
     """Link an activity and an event that belong together but share no synced past."""
     seen = fields_from_event(event)
     stub = new_link(scope, event, activity.id, origin, seen)
-    if event.read_only:
-        # An occurrence: the calendar's version is the truth.
-        return settle(scope, event, stub, activity, MergeResult(seen), stored=False)
+    # Where they differ, the later side wins; for an occurrence (read-only in the CRM) always
+    # the calendar. Either way each such decision is recorded.
     result = merge(
         None,
         fields_from_activity(activity, scope.settings, seen),
         seen,
-        crm_changed_at=activity.updated_at,
-        calendar_changed_at=event.updated,
+        crm_changed_at=None if event.read_only else activity.updated_at,
+        calendar_changed_at=event.updated or scope.now,
     )
     return settle(scope, event, stub, activity, result, stored=False)
 

@@ -191,15 +191,20 @@ class Pull:
         links = uow.links.get_many(scope.account_id, wanted)
         linked: dict[str, Link | None] = {}
         activity_ids: dict[str, str] = {}
+        moving: set[str] = set()
         for change in changes:
             found = [links[i] for i in candidates[change.id] if i in links]
             link = next((x for x in found if x.event_id == change.id), None)
+            if link is not None and link.moving_to is not None:
+                moving.add(change.id)  # in the middle of a move: sync/moves.py finishes it
             link = link if link and link.calendar_id == change.calendar_id else None
             linked[change.id] = link
             activity_ids[change.id] = link.activity_id if link else _owner_of(scope, change)
         activities = uow.activities.get_many(scope.company_id, activity_ids.values())
         actions: list[Action] = []
         for change in changes:
+            if change.id in moving:
+                continue
             activity = activities.get(activity_ids[change.id])
             link = linked[change.id]
             if known_only and link is None and not _stamped(change):
