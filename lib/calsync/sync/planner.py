@@ -257,11 +257,15 @@ def _tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin)
     """Link an activity and an event that belong together but share no synced past."""
     seen = fields_from_event(event)
     stub = new_link(scope, event, activity.id, origin, seen)
+    if origin is Origin.CALENDAR:
+        # Its visibility is taken as the policy's (what the policy gave it is not known any
+        # more): it never makes the event private, and follows the policy from now on.
+        stub = evolve(stub, visibility_given=activity.visibility)
     # Where they differ, the later side wins; for an occurrence (read-only in the CRM) always
     # the calendar. Either way each such decision is recorded.
     result = merge(
         None,
-        fields_from_activity(activity, scope.settings, seen),
+        fields_from_activity(activity, scope.settings, seen, stub.visibility_given),
         seen,
         crm_changed_at=None if event.read_only else activity.updated_at,
         calendar_changed_at=event.updated or scope.now,
