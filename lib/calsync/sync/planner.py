@@ -41,9 +41,16 @@ from calsync.sync.actions import (
     RemoveActivity,
     SaveActivity,
     Scope,
-    decision,
 )
-from calsync.sync.settle import activity_marks, deletion_record, new_link, settle
+from calsync.sync.settle import (
+    deletion_record,
+    linked_to,
+    new_link,
+    refreshed,
+    refusal,
+    settle,
+    tie,
+)
 
 
 def plan_change(
@@ -117,7 +124,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
         if activity is not None and _ours(scope, activity) and activity.origin is Origin.CRM:
             # One of ours without a link: a push created it and stopped before recording it.
             # Tie them again; where they differ, the later side wins (recorded).
-            return _tie(scope, event, activity, Origin.CRM)
+            return tie(scope, event, activity, Origin.CRM)
         # Ours, but its activity is gone (or no longer this user's): the orphan is deleted.
         adopted = new_link(scope, event, owner_id, Origin.CRM, fields_from_event(event))
         return [PutLink(adopted), QueuePush(owner_id, "delete", 0)]
@@ -133,7 +140,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
             return []
         # Imported before and unlinked since (e.g. the calendar was switched and back): tie
         # them again; where they differ, the later side wins (recorded).
-        return _tie(scope, event, activity, Origin.CALENDAR)
+        return tie(scope, event, activity, Origin.CALENDAR)
     created = activity_from_event(
         event,
         account_id=scope.account_id,
@@ -145,7 +152,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
     assert created is not None  # private events under "skip" were handled above
     # A new event in the calendar (two-way): it becomes a CRM activity of the incoming type.
     link = new_link(scope, event, created.id, Origin.CALENDAR, fields_from_event(event))
-    return [SaveActivity(created, fan_out=False), PutLink(_with_activity(scope, link, created))]
+    return [SaveActivity(created, fan_out=False), PutLink(linked_to(scope, link, created))]
 
 
 def _removed(  # noqa: PLR0911 - a decision table: one return per case
@@ -244,33 +251,13 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
         try:
             event_id = event_id_for(activity.id)
         except ValueError as exc:
-            return PushStep(None, [_refused(scope, activity, "", str(exc)), clear])
+            return PushStep(None, [refusal(scope, activity, "", str(exc)), clear])
         return PushStep(CreateEvent(event_id, content, activity.id))
     if content_hash(content) == link.event_hash:
         # The event already says this (our own write, or no synced field changed).
-        return PushStep(None, [*_refresh(scope, link, activity), clear])
+        return PushStep(None, [*refreshed(scope, link, activity), clear])
     # Changed in the CRM: update the event, only if it is still as we last saw it.
     return PushStep(UpdateEvent(link.event_id, content, if_match=link.event_etag))
-
-
-def _tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) -> list[Action]:
-    """Link an activity and an event that belong together but share no synced past."""
-    seen = fields_from_event(event)
-    stub = new_link(scope, event, activity.id, origin, seen)
-    if origin is Origin.CALENDAR:
-        # Its visibility is taken as the policy's (what the policy gave it is not known any
-        # more): it never makes the event private, and follows the policy from now on.
-        stub = evolve(stub, visibility_given=activity.visibility)
-    # Where they differ, the later side wins; for an occurrence (read-only in the CRM) always
-    # the calendar. Either way each such decision is recorded.
-    result = merge(
-        None,
-        fields_from_activity(activity, scope.settings, seen, stub.visibility_given),
-        seen,
-        crm_changed_at=None if event.read_only else activity.updated_at,
-        calendar_changed_at=event.updated or scope.now,
-    )
-    return settle(scope, event, stub, activity, result, stored=False)
 
 
 def _ours(scope: Scope, activity: Activity) -> bool:
@@ -279,30 +266,3 @@ def _ours(scope: Scope, activity: Activity) -> bool:
 
 def _skips_private(scope: Scope) -> bool:
     return scope.settings.private_events is PrivateEvents.SKIP
-
-
-def _with_activity(scope: Scope, link: Link, activity: Activity) -> Link:
-    given = activity.visibility
-    return evolve(link, visibility_given=given, **activity_marks(scope, activity, link.base, given))
-
-
-def _refresh(scope: Scope, link: Link, activity: Activity) -> list[Action]:
-    """The link's activity marks and base, brought up to date without a calendar write."""
-    given = link.visibility_given
-    base = fields_from_activity(activity, scope.settings, link.base, given)
-    marks = activity_marks(scope, activity, base, given)
-    fresh = evolve(link, base=base, event_base=None, **marks)
-    return [] if fresh == link else [PutLink(evolve(fresh, updated_at=scope.now))]
-
-
-def _refused(scope: Scope, activity: Activity, event_id: str, detail: str) -> Action:
-    return decision(
-        scope,
-        activity_id=activity.id,
-        event_id=event_id,
-        name="*",
-        crm_value=activity.subject,
-        calendar_value=detail,
-        winner=Side.CALENDAR,
-        reason=f"The calendar refused this activity: {detail}",
-    )

@@ -1,6 +1,8 @@
 """Turning a merge result into actions, and building the links that record it.
 
-Shared by the pull (an event changed) and the push (a write found the event changed: STALE).
+Shared by the pull (an event changed) and the push (a write found the event changed: STALE);
+`tie` links an activity and an event that belong together but have no link (a push that
+crashed before recording its create, an import seen again after a calendar switch).
 After `settle`, the link's base is the merged content, its event marks (etag, content hash)
 describe the event as calsync saw it, and its activity marks (version, hash, type) the activity
 as calsync wrote it: the next time either comes back unchanged, it is recognised and ignored.
@@ -22,7 +24,7 @@ from calsync.domain.mapping import (
     observed_content,
     visibility_after,
 )
-from calsync.domain.merge import MergeResult
+from calsync.domain.merge import MergeResult, merge
 from calsync.domain.schedule import evolve
 from calsync.sync.actions import Action, PutLink, QueuePush, Record, SaveActivity, Scope, decision
 
@@ -142,4 +144,53 @@ def deletion_record(scope: Scope, activity: Activity, event_id: str, *, winner: 
             f"The item was deleted in the {deleted_in} after being edited on the other side "
             "since the last sync; the deletion was kept."
         ),
+    )
+
+
+def tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) -> list[Action]:
+    """Link an activity and an event that belong together but share no synced past."""
+    seen = fields_from_event(event)
+    stub = new_link(scope, event, activity.id, origin, seen)
+    if origin is Origin.CALENDAR:
+        # Its visibility is taken as the policy's (what the policy gave it is not known any
+        # more): it never makes the event private, and follows the policy from now on.
+        stub = evolve(stub, visibility_given=activity.visibility)
+    # Where they differ, the later side wins; for an occurrence (read-only in the CRM) always
+    # the calendar. Either way each such decision is recorded.
+    result = merge(
+        None,
+        fields_from_activity(activity, scope.settings, seen, stub.visibility_given),
+        seen,
+        crm_changed_at=None if event.read_only else activity.updated_at,
+        calendar_changed_at=event.updated or scope.now,
+    )
+    return settle(scope, event, stub, activity, result, stored=False)
+
+
+def linked_to(scope: Scope, link: Link, activity: Activity) -> Link:
+    """A new link to an activity just imported (its visibility is what the policy gave)."""
+    given = activity.visibility
+    return evolve(link, visibility_given=given, **activity_marks(scope, activity, link.base, given))
+
+
+def refreshed(scope: Scope, link: Link, activity: Activity) -> list[Action]:
+    """The link's activity marks and base, brought up to date without a calendar write."""
+    given = link.visibility_given
+    base = fields_from_activity(activity, scope.settings, link.base, given)
+    marks = activity_marks(scope, activity, base, given)
+    fresh = evolve(link, base=base, event_base=None, **marks)
+    return [] if fresh == link else [PutLink(evolve(fresh, updated_at=scope.now))]
+
+
+def refusal(scope: Scope, activity: Activity, event_id: str, detail: str) -> Action:
+    """The calendar refused an activity for good: recorded for the user."""
+    return decision(
+        scope,
+        activity_id=activity.id,
+        event_id=event_id,
+        name="*",
+        crm_value=activity.subject,
+        calendar_value=detail,
+        winner=Side.CALENDAR,
+        reason=f"The calendar refused this activity: {detail}",
     )
