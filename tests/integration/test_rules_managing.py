@@ -63,10 +63,10 @@ def test_stop_deletes_nothing_and_resume_catches_up(world: World) -> None:
     world.crm_update(activity.id, subject="While stopped")
     later = world.crm_create(subject="Created while stopped")
     world.sync()
-    assert world.event_for(activity.id).summary == "Before the stop"  # type: ignore[union-attr]
+    assert world.event_for(activity.id).summary == "Before the stop"
     world.resume(account.id)
     world.sync()
-    assert world.event_for(activity.id).summary == "While stopped"  # type: ignore[union-attr]
+    assert world.event_for(activity.id).summary == "While stopped"
     assert world.event_for(later.id) is not None
 
 
@@ -97,10 +97,10 @@ def test_the_deal_and_contact_block_goes_out_and_never_comes_back(world: World) 
         event.calendar_id, event.id, description=event.description.replace("Agenda", "New agenda")
     )
     world.sync()
-    assert world.activity(activity.id).public_description == "New agenda"  # type: ignore[union-attr]
+    assert world.activity(activity.id).public_description == "New agenda"
     world.change_settings(account.id, include_deal_and_contact=False)
     world.sync()
-    assert world.event_for(activity.id).description == "New agenda"  # type: ignore[union-attr]
+    assert world.event_for(activity.id).description == "New agenda"
 
 
 def test_a_withdrawn_authorization_shows_needs_reauthorization(world: World) -> None:
