@@ -80,9 +80,14 @@ class Edits:
         self.touched.pop((item, side), None)
         self.fresh_since[item] = at
 
-    def last(self, item: Item, name: str) -> tuple[Any, datetime] | None:
-        edits = [self.latest.get((item, name, side)) for side in ("crm", "cal")]
-        known = [edit for edit in edits if edit is not None]
+    def last(
+        self, item: Item, name: str, crm_lost: datetime | None = None
+    ) -> tuple[Any, datetime] | None:
+        """The latest edit of the field (CRM edits before `crm_lost` were lost by rule)."""
+        crm = self.latest.get((item, name, "crm"))
+        if crm is not None and crm_lost is not None and crm[1] <= crm_lost:
+            crm = None
+        known = [edit for edit in (crm, self.latest.get((item, name, "cal"))) if edit is not None]
         return max(known, key=lambda edit: edit[1]) if known else None
 
     def last_touch(self, item: Item, side: str, until: datetime) -> datetime | None:
@@ -185,8 +190,13 @@ def check_edits(world: World, edits: Edits) -> None:
             continue
         item = item_of(link)
         since = edits.fresh_since.get(item)
+        lost = [  # the activity left the CRM with unsynced changes (recorded), and came back
+            c.decided_at
+            for c in world.conflicts
+            if (c.activity_id, c.field, c.winner) == (link.activity_id, "deleted", Side.CALENDAR)
+        ]
         for name in LATEST_WINS:
-            edit = edits.last(item, name)
+            edit = edits.last(item, name, max(lost, default=None))
             decisions = [
                 c
                 for c in world.conflicts

@@ -19,6 +19,7 @@ import os
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from calsync.domain import AccountStatus, LinkedItem, LinkedItemKind
 from calsync.errors import ProviderRateLimited, ProviderUnavailable
 from calsync.sync.jobs import JobOutcome
@@ -266,3 +267,5 @@ class SyncMachine(RuleBasedStateMachine):
 
 TestSyncMachine = SyncMachine.TestCase
 TestSyncMachine.settings = PROFILE
+if os.environ.get("HYPOTHESIS_PROFILE") == "long":  # minutes, not the suite's per-test limit
+    TestSyncMachine = pytest.mark.timeout(0)(TestSyncMachine)

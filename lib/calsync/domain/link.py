@@ -32,6 +32,9 @@ class LinkState(StrEnum):
     # One-way sync: the event was deleted in the calendar, the activity was kept and must not be
     # pushed again. The link stays as a record of that.
     DETACHED = "detached"
+    # The account switched to another calendar and this imported event stayed where the user put
+    # it: not synced, but kept (base and all) to tie the pair again if the account switches back.
+    RELEASED = "released"
 
 
 class Link(BaseModel):

@@ -5,8 +5,9 @@ crash interrupted, or a calendar switched twice, is finished too), in batches of
 `batch` moves per provider call and source calendar:
 
 1. *Prepare* (one transaction): imported events stay in the calendar the user put them in,
-   so their links are dropped and their activities stay in the CRM as ordinary, editable
-   activities; each CRM-born link to move records its destination (`moving_to`) first.
+   so their links are released (kept, not synced) and their activities stay in the CRM as
+   ordinary, editable activities; each CRM-born link to move first records its destination
+   (`moving_to`).
 2. *Move* (one provider call per source calendar); the event keeps its id.
 3. *Settle* (one transaction): a moved link changes calendar; its etag is kept, so the listing
    that follows sees the moved event as changed and merges whatever the event carried.
@@ -197,8 +198,10 @@ class Moves:
 
 
 def _release(now: datetime, link: Link, activity: Activity | None) -> list[Action]:
-    """An imported event stays in the old calendar; its activity stays in the CRM, editable."""
-    actions: list[Action] = [DropLink(link.activity_id)]
+    """An imported event stays in the old calendar; its activity stays in the CRM, editable.
+    The link is kept, released, to tie them again if the account switches back."""
+    released = evolve(link, state=LinkState.RELEASED, moving_to=None, updated_at=now)
+    actions: list[Action] = [PutLink(released)]
     if activity is not None and activity.read_only:
         freed = bump(evolve(activity, read_only=False), now)
         actions.insert(0, SaveActivity(freed, fan_out=False))

@@ -28,7 +28,7 @@ from calsync.domain.mapping import (
     fields_from_event,
     is_future,
 )
-from calsync.domain.merge import MergeResult, merge
+from calsync.domain.merge import calendar_wins, merge
 from calsync.domain.schedule import evolve
 from calsync.ports import CreateEvent, DeleteEvent, UpdateEvent
 from calsync.sync.actions import (
@@ -78,9 +78,21 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         # One-way sync: the user deleted this event once and the activity went its own way;
         # the event coming back (restored) does not tie them again.
         return []
+    if link.state is LinkState.RELEASED:
+        # Its calendar is synced again: tie the pair again, from where they were.
+        revived = evolve(link, state=LinkState.LINKED, updated_at=scope.now)
+        actions = _linked(scope, event, revived, activity, reevaluate=True)
+        if not any(isinstance(a, PutLink | DropLink) for a in actions):
+            actions.append(PutLink(revived))
+        return actions
     if event.etag == link.event_etag and not reevaluate:
         # Nothing new: our own write coming back, or a change already taken.
         return []
+    if activity is None and (link.read_only or event.read_only):
+        # An occurrence cannot be deleted from the CRM (it was, while its calendar was not
+        # synced): it comes back, as a new import.
+        again = _unlinked(scope, event, None)
+        return again if any(isinstance(a, PutLink) for a in again) else [DropLink(link.activity_id)]
     if activity is None:
         # Deleted in the CRM while the event lives on: the push deletes the event.
         return [QueuePush(link.activity_id, "delete", link.activity_version)]
@@ -93,15 +105,21 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
     if link.origin is Origin.CALENDAR and event.private and _skips_private(scope):
         # An imported event turned private under "don't sync private events": it leaves the
         # CRM (two-way), or is just unlinked (one-way, where the CRM is the source).
+        leaving: list[Action] = [DropLink(activity.id)]
         if scope.settings.sync_type is SyncType.TWO_WAY:
-            return [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
-        return [DropLink(activity.id)]
+            leaving.insert(0, RemoveActivity(activity, fan_out=False))
+            crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
+            if link.base is not None and crm != link.base:
+                leaving.append(deletion_record(scope, activity, event.id, winner=Side.CALENDAR))
+        return leaving
+    crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     if activity.read_only or event.read_only:
         # Read-only in the CRM (occurrences of recurring events, special event types): the
-        # calendar's version is the truth.
-        return settle(scope, event, link, activity, MergeResult(fields_from_event(event)))
+        # calendar's version is the truth (CRM changes it overrides are recorded).
+        return settle(
+            scope, event, link, activity, calendar_wins(link.base, crm, fields_from_event(event))
+        )
     # Changed in the calendar (and maybe in the CRM too): merge field by field.
-    crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     result = merge(
         link.base or crm,
         crm,
@@ -161,8 +179,8 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     if link is None or link.event_id != removal.id or link.calendar_id != removal.calendar_id:
         # Never synced (or already handled): nothing to do.
         return []
-    if link.state is LinkState.DETACHED:
-        # Already unlinked by an earlier deletion (one-way).
+    if link.state is not LinkState.LINKED:
+        # Already unlinked by an earlier deletion (one-way), or its calendar is not synced.
         return []
     if activity is None or not _ours(scope, activity):
         # Gone on both sides (or the activity went to another user): forget the link.
@@ -203,8 +221,9 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
     # The entry is consumed by a push planned from the activity as it is now (an entry written
     # later has a higher version and stays).
     clear = ClearOutbox(activity_id, max(activity.version, version) if activity else version)
-    if link is not None and link.state is LinkState.DETACHED:
-        # One-way: the user deleted its event in the calendar; it never pushes again.
+    if link is not None and link.state is not LinkState.LINKED:
+        # One-way: the user deleted its event in the calendar, so it never pushes again; or its
+        # event stayed in a calendar no longer synced.
         return PushStep(None, [clear] if activity else [DropLink(activity_id), clear])
     if link is not None and link.calendar_id != scope.calendar_id:
         # Left behind in a calendar no longer synced (past items stay where they were).

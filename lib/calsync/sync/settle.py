@@ -24,7 +24,7 @@ from calsync.domain.mapping import (
     observed_content,
     visibility_after,
 )
-from calsync.domain.merge import MergeResult, merge
+from calsync.domain.merge import MergeResult, calendar_wins, merge
 from calsync.domain.schedule import evolve
 from calsync.sync.actions import Action, PutLink, QueuePush, Record, SaveActivity, Scope, decision
 
@@ -157,13 +157,17 @@ def tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) 
         stub = evolve(stub, visibility_given=activity.visibility)
     # Where they differ, the later side wins; for an occurrence (read-only in the CRM) always
     # the calendar. Either way each such decision is recorded.
-    result = merge(
-        None,
-        fields_from_activity(activity, scope.settings, seen, stub.visibility_given),
-        seen,
-        crm_changed_at=None if event.read_only else activity.updated_at,
-        calendar_changed_at=event.updated or scope.now,
-    )
+    crm = fields_from_activity(activity, scope.settings, seen, stub.visibility_given)
+    if event.read_only:
+        result = calendar_wins(None, crm, seen)
+    else:
+        result = merge(
+            None,
+            crm,
+            seen,
+            crm_changed_at=activity.updated_at,
+            calendar_changed_at=event.updated or scope.now,
+        )
     return settle(scope, event, stub, activity, result, stored=False)
 
 
