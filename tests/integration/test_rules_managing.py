@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calsync.domain import AccountStatus, LinkedItem, LinkedItemKind
 from calsync.domain.details import DELIMITER
+from calsync.domain.ids import imported_activity_id
 
 from tests.integration.world import COMPANY, World
 
@@ -49,6 +50,27 @@ def test_a_changed_calendar_moves_the_synced_events(world: World) -> None:
     world.crm_update(activity.id, subject="Still synced")
     world.sync()
     assert world.events(calendar_id=crm_calendar)[0].summary == "Still synced"
+
+
+def test_a_changed_calendar_leaves_imported_events_where_the_user_put_them(world: World) -> None:
+    account = world.connect()
+    event = world.cal_create(summary="My own event")
+    world.sync()
+    activity_id = imported_activity_id(account.id, event.id)
+    crm_calendar = world.cal().add_calendar("CRM activities")
+    world.change_settings(account.id, calendar_id=crm_calendar)
+    world.sync()
+    assert [e.id for e in world.events()] == [event.id]  # not moved
+    assert world.events(calendar_id=crm_calendar) == []
+    kept = world.activity(activity_id)
+    assert kept is not None
+    world.crm_update(activity_id, location="Edited while not synced")
+    world.sync()
+    assert world.events()[0].location == ""  # that calendar is not synced now
+    world.change_settings(account.id, calendar_id=world.cal().email)  # ... and back
+    world.sync()
+    assert world.events()[0].location == "Edited while not synced"
+    assert len(world.activities()) == 1
 
 
 def test_stop_deletes_nothing_and_resume_catches_up(world: World) -> None:

@@ -126,6 +126,42 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         ),
         ["DropLink"],
     ),
+    "released (calendar switched away and back), unchanged: tied again": (
+        lambda: (
+            scope(),
+            imported()[1],
+            link(*imported(), state=LinkState.RELEASED),
+            imported()[0],
+        ),
+        ["PutLink"],
+    ),
+    "released, edited in the crm meanwhile: tied again, the edit goes out": (
+        lambda: (
+            scope(),
+            imported()[1],
+            link(*imported(), state=LinkState.RELEASED),
+            imported(subject="Edited while released", updated_at=T0)[0],
+        ),
+        ["QueuePush", "PutLink"],
+    ),
+    "occurrence deleted in the crm while released: it comes back": (
+        lambda: (
+            scope(),
+            evolve(imported("s_1")[1], recurring_event_id="s"),
+            link(*imported("s_1"), state=LinkState.RELEASED, read_only=True),
+            None,
+        ),
+        ["SaveActivity", "PutLink"],
+    ),
+    "imported event turned private under skip after a crm edit: leaves, recorded": (
+        lambda: (
+            scope(private_events="skip"),
+            evolve(imported()[1], etag='"3"', private=True),
+            link(*imported()),
+            imported(subject="edited")[0],
+        ),
+        ["RemoveActivity", "DropLink", "Record"],
+    ),
     "removed, never linked: nothing": (
         lambda: (scope(), RemovedEvent(id="u1", calendar_id="cal"), None, None),
         [],
