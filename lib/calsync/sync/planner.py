@@ -109,7 +109,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         if scope.settings.sync_type is SyncType.TWO_WAY:
             leaving.insert(0, RemoveActivity(activity, fan_out=False))
             crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
-            if link.base is not None and crm != link.base:
+            if crm not in (link.base, fields_from_event(event)):  # CRM changes not sent yet
                 leaving.append(deletion_record(scope, activity, event.id, winner=Side.CALENDAR))
         return leaving
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
