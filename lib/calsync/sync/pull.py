@@ -9,7 +9,10 @@ none, in the job's closing transaction).
 Without a usable cursor (first sync, another calendar, a cursor the provider expired) the pull
 lists the calendar in full. A listing has no removals, so afterwards the links of future items
 whose event was not listed are checked one by one (`get`): gone means deleted. Seen event ids
-are kept as 8-byte hashes, the only state that grows with the calendar.
+are kept as 8-byte hashes, the only state that grows with the calendar. The listing's cursor is
+stored before anything is pushed, so a later job always sees what a crashed push left.
+
+`drain` takes in the last changes of a calendar the account is leaving (see sync/moves.py).
 """
 
 from __future__ import annotations
@@ -185,6 +188,8 @@ class Pull:
     ) -> list[Action]:
         """Read the links and activities of `changes` and plan each one (`known_only`: only
         those of linked events and of events stamped as ours)."""
+        if not changes:
+            return []
         scope = self.scope
         candidates = {c.id: activity_ids_for_event(scope.account_id, c.id) for c in changes}
         wanted = [i for ids in candidates.values() for i in ids]
