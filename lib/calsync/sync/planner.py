@@ -108,8 +108,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         leaving: list[Action] = [DropLink(activity.id)]
         if scope.settings.sync_type is SyncType.TWO_WAY:
             leaving.insert(0, RemoveActivity(activity, fan_out=False))
-            crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
-            if crm not in (link.base, fields_from_event(event)):  # CRM changes not sent yet
+            if _unsent(scope, event, link, activity):
                 leaving.append(deletion_record(scope, activity, event.id, winner=Side.CALENDAR))
         return leaving
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
@@ -277,6 +276,21 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
         return PushStep(None, [*refreshed(scope, link, activity), clear])
     # Changed in the CRM: update the event, only if it is still as we last saw it.
     return PushStep(UpdateEvent(link.event_id, content, if_match=link.event_etag))
+
+
+def _unsent(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) -> bool:
+    """Whether the activity holds changes its event does not have yet."""
+    crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
+    seen = fields_from_event(event)
+    merged = merge(
+        link.base or crm,
+        crm,
+        seen,
+        crm_changed_at=activity.updated_at,
+        calendar_changed_at=event.updated,
+        calendar_base=link.event_base,
+    )
+    return merged.fields != seen
 
 
 def _ours(scope: Scope, activity: Activity) -> bool:
