@@ -54,7 +54,8 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
+PROFILE = settings.get_profile("long" if LONG else "ci")
 MACHINE = replace(CONFIG, push_batch=4, txn_items=3, lease_ttl=timedelta(minutes=1))
 METHODS = ("events.list", "events.insert", "events.update", "events.delete", "events.move", "*")
 FIELDS = ("subject", "location", "description", "busy", "when")
@@ -267,5 +268,5 @@ class SyncMachine(RuleBasedStateMachine):
 
 TestSyncMachine = SyncMachine.TestCase
 TestSyncMachine.settings = PROFILE
-if os.environ.get("HYPOTHESIS_PROFILE") == "long":  # minutes, not the suite's per-test limit
+if LONG:  # minutes, beyond the suite's per-test time limit
     TestSyncMachine = pytest.mark.timeout(0)(TestSyncMachine)
