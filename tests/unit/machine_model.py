@@ -72,13 +72,20 @@ class Edits:
             self.latest[(item, name, side)] = (value_of(fields, name), at)
         self.touched.setdefault((item, side), []).append(at)
 
-    def deleted(self, item: Item, side: str, at: datetime) -> None:
+    def deleted(
+        self, item: Item, side: str, at: datetime, survivor: SyncedFields | None = None
+    ) -> None:
         """One side of the item was deleted: if the item lives on (its twin was not synced at
-        the time, e.g. after a calendar switch), it starts afresh from the other side."""
+        the time, e.g. after a calendar switch), it starts afresh from the other side, as that
+        side is now (`survivor`: it may hold values synced into it)."""
         for key in [k for k in self.latest if k[0] == item and k[2] == side]:
             del self.latest[key]
         self.touched.pop((item, side), None)
         self.fresh_since[item] = at
+        other = "cal" if side == "crm" else "crm"
+        for name in TRACKED if survivor is not None else ():
+            _, when = self.latest.get((item, name, other), (None, at))
+            self.latest[(item, name, other)] = (value_of(survivor, name), when)
 
     def last(
         self, item: Item, name: str, crm_lost: datetime | None = None

@@ -121,7 +121,9 @@ class Users:
         item = self.item_of_activity(activity_id)
         self.rig.crm_delete(activity_id)
         if item is not None:
-            self.edits.deleted(item, "crm", self.rig.clock.now())
+            twin = next((e for e in self.live() if self.item_of_event(e) == item), None)
+            survivor = fields_from_event(twin) if twin is not None else None
+            self.edits.deleted(item, "crm", self.rig.clock.now(), survivor)
 
     # -- the calendar user ------------------------------------------------------------------
 
@@ -186,8 +188,14 @@ class Users:
         else:
             gone = [event]
             self.rig.service.user_delete(event.calendar_id, event.id)
+        settings = self.rig.account.settings
+        assert settings is not None
         for each in gone:
-            self.edits.deleted(self.item_of_event(each), "cal", self.rig.clock.now())
+            item = self.item_of_event(each)
+            owner = item[1] if item[0] == "crm" else imported_activity_id("acc", item[1])
+            twin = self.rig.memory.session().activities.get("c", owner)
+            survivor = fields_from_activity(twin, settings) if twin is not None else None
+            self.edits.deleted(item, "cal", self.rig.clock.now(), survivor)
 
 
 def changed_settings(current: SyncSettings, change: str) -> SyncSettings:
