@@ -61,7 +61,7 @@ class AccountRepository(Protocol):
         ...
 
     def leases_expired(self, now: datetime, *, limit: int) -> list[Account]:
-        """Accounts holding a lease that ended before `now`."""
+        """Accounts holding a lease that ended before `now`, earliest first."""
         ...
 
 
@@ -124,6 +124,8 @@ class ConflictRepository(Protocol):
     def recent(self, account_id: str, *, limit: int) -> list[Conflict]:
         """Newest first."""
         ...
+
+    def delete(self, account_id: str, conflict_id: str) -> None: ...
 
 
 class CredentialRepository(Protocol):

@@ -32,6 +32,8 @@ def test_calendars_lists_the_users_writable_calendars(calendar: CalendarCase) ->
 def test_unknown_calendar_is_rejected(calendar: CalendarCase) -> None:
     with pytest.raises(ProviderRejected):
         list(calendar.provider.changes("nope@example.com", None, window_start=calendar.clock.now()))
+    with pytest.raises(ProviderRejected):  # its events are not taken for deleted
+        calendar.provider.write("nope@example.com", [UpdateEvent(ID, fields(calendar))])
 
 
 # -- writes -------------------------------------------------------------------------------------

@@ -111,6 +111,11 @@ def test_accounts_leases_expired(storage: Storage) -> None:
     )
     s.accounts.put(account("free"))
     assert [a.id for a in s.accounts.leases_expired(T0, limit=10)] == ["stale"]
+    s.accounts.put(
+        account("staler", sync=SyncState(lease_holder="k", lease_until=T0 - timedelta(hours=1)))
+    )
+    assert [a.id for a in s.accounts.leases_expired(T0, limit=10)] == ["staler", "stale"]
+    assert [a.id for a in s.accounts.leases_expired(T0, limit=1)] == ["staler"]
 
 
 # -- activities ---------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ def test_an_account_that_is_not_syncing_is_skipped() -> None:
     assert rig.job.run("nobody").outcome is JobOutcome.SKIPPED
 
 
-def test_a_held_lease_makes_a_second_job_busy_until_it_expires() -> None:
+def test_a_held_lease_makes_a_second_job_busy_and_come_back_soon() -> None:
+    """Soon, not when the lease ends: a live holder finishes within moments, and a change made
+    while it ran must not wait for the whole lease (minutes) to reach the calendar."""
     rig = Rig()
     held = evolve(
         rig.account.sync, lease_holder="other", lease_until=rig.clock.now() + timedelta(minutes=3)
@@ -51,8 +53,10 @@ def test_a_held_lease_makes_a_second_job_busy_until_it_expires() -> None:
     rig.memory.session().accounts.put(evolve(rig.account, sync=held))
     busy = rig.run()
     assert busy.outcome is JobOutcome.BUSY
-    assert busy.retry_after == pytest.approx(180)
-    rig.clock.advance(timedelta(minutes=4))
+    assert busy.retry_after == pytest.approx(CONFIG.busy_retry.total_seconds())
+    rig.clock.advance(timedelta(minutes=3) - timedelta(milliseconds=300))
+    assert rig.run().retry_after == pytest.approx(0.3)  # the lease ends sooner than that
+    rig.clock.advance(timedelta(minutes=1))
     assert rig.run().outcome is JobOutcome.DONE
 
 

@@ -45,7 +45,8 @@ class SyncSettings(BaseModel):
     default_visibility: Visibility = Visibility.EVERYONE
     private_events: PrivateEvents = PrivateEvents.ONLY_ME
     import_as_type: str = Field(default="meeting", pattern=r"^[a-z0-9_]{1,40}$")
-    export_types: tuple[str, ...] = DEFAULT_ACTIVITY_TYPES
+    # validate_default: the default is sorted too, so a stored copy reads back equal
+    export_types: tuple[str, ...] = Field(default=DEFAULT_ACTIVITY_TYPES, validate_default=True)
     include_deal_and_contact: bool = True
 
     @field_validator("export_types")

@@ -70,7 +70,7 @@ class MemoryAccounts(_Repository):
 
     def leases_expired(self, now: datetime, *, limit: int) -> list[Account]:
         stale = [a for a in self._all() if a.sync.lease_until and a.sync.lease_until < now]
-        return sorted(stale, key=lambda a: a.id)[:limit]
+        return sorted(stale, key=lambda a: (a.sync.lease_until or now, a.id))[:limit]
 
 
 class MemoryActivities(_Repository):
@@ -161,6 +161,9 @@ class MemoryConflicts(_Repository):
     def recent(self, account_id: str, *, limit: int) -> list[Conflict]:
         conflicts = [c for _, c in self._db.scan("conflicts", (account_id,))]
         return sorted(conflicts, key=lambda c: (c.decided_at, c.id), reverse=True)[:limit]
+
+    def delete(self, account_id: str, conflict_id: str) -> None:
+        self._db.delete("conflicts", (account_id, conflict_id))
 
 
 class MemoryCredentials(_Repository):

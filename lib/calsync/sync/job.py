@@ -55,6 +55,7 @@ class EngineConfig:
     push_batch: int = 50  # calendar writes per provider call
     txn_items: int = 200  # changes per storage transaction
     lease_ttl: timedelta = timedelta(minutes=10)
+    busy_retry: timedelta = timedelta(seconds=1)  # a job finding the lease held comes back then
     poll_interval: timedelta = timedelta(minutes=30)
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_max: timedelta = timedelta(hours=6)
@@ -83,8 +84,14 @@ class SyncJob:
 
     def run(self, account_id: str) -> JobResult:
         holder = uuid.uuid4().hex
+        config = self.config
         taken = take_lease(
-            self.storage, account_id, holder, self.clock.now(), self.config.lease_ttl
+            self.storage,
+            account_id,
+            holder,
+            self.clock.now(),
+            config.lease_ttl,
+            busy_retry=config.busy_retry,
         )
         if isinstance(taken, JobResult):
             return taken
@@ -131,7 +138,8 @@ class _Run:
             self._close(lambda account: account)
             return JobResult(JobOutcome.SKIPPED, detail="sync was stopped")
         if isinstance(exc, LeaseLost):
-            return JobResult(JobOutcome.BUSY, retry_after=60.0, detail="lease taken over")
+            wait = self.config.busy_retry.total_seconds()
+            return JobResult(JobOutcome.BUSY, retry_after=wait, detail="lease taken over")
         if isinstance(exc, ProviderAuthError):
             return self._reauth(exc)
         if isinstance(exc, ProviderRejected):

@@ -28,9 +28,22 @@ class SyncStopped(Exception):
 
 
 def take_lease(
-    storage: Storage, account_id: str, holder: str, now: datetime, ttl: timedelta
+    storage: Storage,
+    account_id: str,
+    holder: str,
+    now: datetime,
+    ttl: timedelta,
+    *,
+    busy_retry: timedelta = timedelta(seconds=1),
 ) -> Account | JobResult:
-    """The account, leased to `holder`; or why the job cannot run now."""
+    """The account, leased to `holder`; or why the job cannot run now.
+
+    A job that finds the lease held is BUSY and should come back after `busy_retry` (or when
+    the lease ends, if sooner): the holder usually finishes within moments, and the change
+    that asked for this job may have come too late for the holder to see it. (The lease's
+    end is only the worst case, a holder that died; waiting for it would hold such a change
+    back for the whole lease.)
+    """
 
     def work(uow: UnitOfWork) -> Account | JobResult:
         account = uow.accounts.get(account_id)
@@ -40,7 +53,7 @@ def take_lease(
             return JobResult(JobOutcome.SKIPPED, detail=f"account is {account.status.value}")
         until = account.sync.lease_until
         if account.sync.lease_holder and until is not None and until > now:
-            wait = max((until - now).total_seconds(), 1.0)
+            wait = min((until - now).total_seconds(), busy_retry.total_seconds())
             return JobResult(JobOutcome.BUSY, retry_after=wait, detail="another job runs")
         leased = evolve(account.sync, lease_holder=holder, lease_until=now + ttl)
         uow.accounts.put(evolve(account, sync=leased))
