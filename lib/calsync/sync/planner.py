@@ -28,7 +28,7 @@ from calsync.domain.mapping import (
     fields_from_event,
     is_future,
 )
-from calsync.domain.merge import calendar_wins, merge
+from calsync.domain.merge import MergeResult, calendar_wins, merge
 from calsync.domain.schedule import evolve
 from calsync.ports import CreateEvent, DeleteEvent, UpdateEvent
 from calsync.sync.actions import (
@@ -46,6 +46,7 @@ from calsync.sync.settle import (
     deletion_record,
     linked_to,
     new_link,
+    records,
     refreshed,
     refusal,
     settle,
@@ -105,11 +106,14 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
     if link.origin is Origin.CALENDAR and event.private and _skips_private(scope):
         # An imported event turned private under "don't sync private events": it leaves the
         # CRM (two-way), or is just unlinked (one-way, where the CRM is the source).
-        leaving: list[Action] = [DropLink(activity.id)]
-        if scope.settings.sync_type is SyncType.TWO_WAY:
-            leaving.insert(0, RemoveActivity(activity, fan_out=False))
-            if _unsent(scope, event, link, activity):
-                leaving.append(deletion_record(scope, activity, event.id, winner=Side.CALENDAR))
+        if scope.settings.sync_type is SyncType.ONE_WAY:
+            return [DropLink(activity.id)]
+        # What a merge would decide is recorded, and so are CRM changes the event lacks.
+        result = _merged(scope, event, link, activity)
+        leaving: list[Action] = [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
+        leaving += records(scope, activity.id, event.id, result)
+        if result.fields != fields_from_event(event):
+            leaving.append(deletion_record(scope, activity, event.id, winner=Side.CALENDAR))
         return leaving
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     if activity.read_only or event.read_only:
@@ -119,15 +123,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
             scope, event, link, activity, calendar_wins(link.base, crm, fields_from_event(event))
         )
     # Changed in the calendar (and maybe in the CRM too): merge field by field.
-    result = merge(
-        link.base or crm,
-        crm,
-        fields_from_event(event),
-        crm_changed_at=activity.updated_at,
-        calendar_changed_at=event.updated,
-        calendar_base=link.event_base,
-    )
-    return settle(scope, event, link, activity, result)
+    return settle(scope, event, link, activity, _merged(scope, event, link, activity))
 
 
 def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
@@ -278,19 +274,17 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
     return PushStep(UpdateEvent(link.event_id, content, if_match=link.event_etag))
 
 
-def _unsent(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) -> bool:
-    """Whether the activity holds changes its event does not have yet."""
+def _merged(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) -> MergeResult:
+    """The three-way merge of a linked pair."""
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
-    seen = fields_from_event(event)
-    merged = merge(
+    return merge(
         link.base or crm,
         crm,
-        seen,
+        fields_from_event(event),
         crm_changed_at=activity.updated_at,
         calendar_changed_at=event.updated,
         calendar_base=link.event_base,
     )
-    return merged.fields != seen
 
 
 def _ours(scope: Scope, activity: Activity) -> bool:

@@ -106,11 +106,12 @@ def settle(
     )
     if fresh != link or not stored:
         actions.append(PutLink(evolve(fresh, updated_at=scope.now)))
-    actions.extend(_records(scope, activity.id, event.id, result))
+    actions.extend(records(scope, activity.id, event.id, result))
     return actions
 
 
-def _records(scope: Scope, activity_id: str, event_id: str, result: MergeResult) -> list[Record]:
+def records(scope: Scope, activity_id: str, event_id: str, result: MergeResult) -> list[Record]:
+    """A merge record for each decision of `result`."""
     return [
         decision(
             scope,
