@@ -202,13 +202,14 @@ def check_edits(world: World, edits: Edits) -> None:
             for c in world.conflicts
             if (c.activity_id, c.field, c.winner) == (link.activity_id, "deleted", Side.CALENDAR)
         ]
+        restart = max([t for t in (since, *lost) if t is not None], default=None)
         for name in LATEST_WINS:
             edit = edits.last(item, name, max(lost, default=None))
-            decisions = [
+            decisions = [  # the ones after the item last started afresh
                 c
                 for c in world.conflicts
                 if (c.activity_id, c.field) == (link.activity_id, name)
-                and (since is None or c.decided_at > since)
+                and (restart is None or c.decided_at > restart)
             ]
             last = max(decisions, key=lambda c: c.decided_at, default=None)
             if last is not None and (edit is None or last.decided_at >= edit[1]):
