@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calsync.domain import AccountStatus, LinkedItem, LinkedItemKind
 from calsync.domain.details import DELIMITER
+from calsync.domain.ids import imported_activity_id
 
 from tests.integration.world import COMPANY, World
 
@@ -51,6 +52,27 @@ def test_a_changed_calendar_moves_the_synced_events(world: World) -> None:
     assert world.events(calendar_id=crm_calendar)[0].summary == "Still synced"
 
 
+def test_a_changed_calendar_leaves_imported_events_where_the_user_put_them(world: World) -> None:
+    account = world.connect()
+    event = world.cal_create(summary="My own event")
+    world.sync()
+    activity_id = imported_activity_id(account.id, event.id)
+    crm_calendar = world.cal().add_calendar("CRM activities")
+    world.change_settings(account.id, calendar_id=crm_calendar)
+    world.sync()
+    assert [e.id for e in world.events()] == [event.id]  # not moved
+    assert world.events(calendar_id=crm_calendar) == []
+    kept = world.activity(activity_id)
+    assert kept is not None
+    world.crm_update(activity_id, location="Edited while not synced")
+    world.sync()
+    assert world.events()[0].location == ""  # that calendar is not synced now
+    world.change_settings(account.id, calendar_id=world.cal().email)  # ... and back
+    world.sync()
+    assert world.events()[0].location == "Edited while not synced"
+    assert len(world.activities()) == 1
+
+
 def test_stop_deletes_nothing_and_resume_catches_up(world: World) -> None:
     account = world.connect()
     activity = world.crm_create(subject="Before the stop")
@@ -63,10 +85,10 @@ def test_stop_deletes_nothing_and_resume_catches_up(world: World) -> None:
     world.crm_update(activity.id, subject="While stopped")
     later = world.crm_create(subject="Created while stopped")
     world.sync()
-    assert world.event_for(activity.id).summary == "Before the stop"  # type: ignore[union-attr]
+    assert world.event_for(activity.id).summary == "Before the stop"
     world.resume(account.id)
     world.sync()
-    assert world.event_for(activity.id).summary == "While stopped"  # type: ignore[union-attr]
+    assert world.event_for(activity.id).summary == "While stopped"
     assert world.event_for(later.id) is not None
 
 
@@ -97,10 +119,10 @@ def test_the_deal_and_contact_block_goes_out_and_never_comes_back(world: World) 
         event.calendar_id, event.id, description=event.description.replace("Agenda", "New agenda")
     )
     world.sync()
-    assert world.activity(activity.id).public_description == "New agenda"  # type: ignore[union-attr]
+    assert world.activity(activity.id).public_description == "New agenda"
     world.change_settings(account.id, include_deal_and_contact=False)
     world.sync()
-    assert world.event_for(activity.id).description == "New agenda"  # type: ignore[union-attr]
+    assert world.event_for(activity.id).description == "New agenda"
 
 
 def test_a_withdrawn_authorization_shows_needs_reauthorization(world: World) -> None:

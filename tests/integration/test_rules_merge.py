@@ -38,8 +38,8 @@ def test_the_later_calendar_change_of_a_field_wins_and_is_recorded(world: World)
     world.clock.advance(timedelta(minutes=1))
     world.cal().update(world.cal().email, event_id, summary="From the calendar")
     world.sync()
-    assert world.activity(activity_id).subject == "From the calendar"  # type: ignore[union-attr]
-    assert world.event_for(activity_id).summary == "From the calendar"  # type: ignore[union-attr]
+    assert world.activity(activity_id).subject == "From the calendar"
+    assert world.event_for(activity_id).summary == "From the calendar"
     [decision] = world.conflicts(account_id)
     assert (decision.field, decision.winner) == ("subject", Side.CALENDAR)
     assert (decision.crm_value, decision.calendar_value) == ("From the CRM", "From the calendar")
@@ -52,8 +52,8 @@ def test_the_later_crm_change_of_a_field_wins_and_is_recorded(world: World) -> N
     world.clock.advance(timedelta(minutes=1))
     world.crm_update(activity_id, subject="From the CRM")
     world.sync()
-    assert world.activity(activity_id).subject == "From the CRM"  # type: ignore[union-attr]
-    assert world.event_for(activity_id).summary == "From the CRM"  # type: ignore[union-attr]
+    assert world.activity(activity_id).subject == "From the CRM"
+    assert world.event_for(activity_id).summary == "From the CRM"
     [decision] = world.conflicts(account_id)
     assert (decision.field, decision.winner) == ("subject", Side.CRM)
 
@@ -68,5 +68,5 @@ def test_attendees_added_on_both_sides_are_all_kept(world: World) -> None:
     world.cal().update(event.calendar_id, event.id, attendees=("a@example.com", "c@example.com"))
     world.sync()
     expected = ("a@example.com", "b@example.com", "c@example.com")
-    assert world.activity(activity.id).attendees == expected  # type: ignore[union-attr]
-    assert world.event_for(activity.id).attendees == expected  # type: ignore[union-attr]
+    assert world.activity(activity.id).attendees == expected
+    assert world.event_for(activity.id).attendees == expected

@@ -59,7 +59,7 @@ def test_edits_to_past_items_are_not_propagated(world: World) -> None:
     assert event.summary == "Soon"
     world.cal().update(event.calendar_id, event.id, summary="Edited in the calendar")
     world.sync()
-    assert world.activity(activity.id).subject == "Edited afterwards"  # type: ignore[union-attr]
+    assert world.activity(activity.id).subject == "Edited afterwards"
 
 
 def test_notes_stay_in_the_crm_and_the_public_description_goes_out(world: World) -> None:

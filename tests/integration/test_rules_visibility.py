@@ -64,7 +64,7 @@ def test_only_me_and_private_map_both_ways_for_crm_activities(world: World) -> N
     assert event.private
     world.cal().update(event.calendar_id, event.id, private=False)
     world.sync()
-    assert world.activity(activity.id).visibility is Visibility.EVERYONE  # type: ignore[union-attr]
+    assert world.activity(activity.id).visibility is Visibility.EVERYONE
 
 
 def test_an_imported_public_event_stays_public_when_edited_in_the_crm(world: World) -> None:
@@ -77,7 +77,7 @@ def test_an_imported_public_event_stays_public_when_edited_in_the_crm(world: Wor
     world.sync()
     [now] = world.events()
     assert (now.summary, now.private) == ("Workshop (room 3)", False)
-    assert world.activity(activity_id).visibility is Visibility.ONLY_ME  # type: ignore[union-attr]
+    assert world.activity(activity_id).visibility is Visibility.ONLY_ME
 
 
 def test_changing_the_private_events_option_applies_to_imported_activities(world: World) -> None:
@@ -85,10 +85,10 @@ def test_changing_the_private_events_option_applies_to_imported_activities(world
     event = world.cal_create(summary="Doctor", private=True)
     world.sync()
     activity_id = imported_activity_id(account.id, event.id)
-    assert world.activity(activity_id).visibility is Visibility.EVERYONE  # type: ignore[union-attr]
+    assert world.activity(activity_id).visibility is Visibility.EVERYONE
     world.change_settings(account.id, private_events="only_me")
     world.sync()
-    assert world.activity(activity_id).visibility is Visibility.ONLY_ME  # type: ignore[union-attr]
+    assert world.activity(activity_id).visibility is Visibility.ONLY_ME
     world.change_settings(account.id, private_events="skip")
     world.sync()
     assert world.activity(activity_id) is None

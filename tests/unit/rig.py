@@ -69,6 +69,26 @@ class Rig:
     def run(self) -> JobResult:
         return self.job.run("acc")
 
+    def change_settings(self, settings: SyncSettings) -> None:
+        """As the HTTP layer saves settings."""
+        self._update_account(settings=settings)
+
+    def set_status(self, status: AccountStatus, *, forget_applied: bool = False) -> None:
+        """Stop (synced previously) or start; a start after a stop forgets the applied settings,
+        so the engine reconciles everything that happened meanwhile."""
+        changes: dict[str, Any] = {"status": status}
+        if forget_applied:
+            changes["sync"] = evolve(self.stored_account().sync, applied_settings=None)
+        self._update_account(**changes)
+
+    def _update_account(self, **changes: Any) -> None:
+        def work(uow: UnitOfWork) -> None:
+            current = uow.accounts.get("acc")
+            assert current is not None
+            uow.accounts.put(evolve(current, **changes))
+
+        self.memory.transaction(work)
+
     def stored_account(self) -> Account:
         found = self.memory.session().accounts.get("acc")
         assert found is not None

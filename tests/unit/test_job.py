@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -141,7 +142,7 @@ def test_a_calendar_that_is_gone_is_a_permanent_error_the_user_can_act_on() -> N
     rig.memory.session().accounts.put(
         evolve(
             rig.account, settings=evolve(rig.account.settings, calendar_id="deleted@example.com")
-        )  # type: ignore[type-var]
+        )
     )
     result = rig.run()
     assert result.outcome is JobOutcome.FAILED
@@ -152,16 +153,14 @@ def test_a_calendar_that_is_gone_is_a_permanent_error_the_user_can_act_on() -> N
 
 
 def test_entries_that_keep_needing_pushes_get_a_follow_up_job() -> None:
-    config = evolve_config(max_push_attempts=1)
-    rig = Rig(config=config)
+    rig = Rig(config=replace(CONFIG, max_push_attempts=1))
     activity = rig.crm_create()
     rig.run()
     event = rig.events()[0]
     rig.crm_update(activity.id, subject="CRM")
-    rig.service.user_update(
-        event.calendar_id, event.id, location="calendar"
-    )  # makes the update STALE
-    # the pull sees the calendar change first; force the stale path by changing it again
+    rig.service.user_update(event.calendar_id, event.id, location="calendar")
+    # The user edits the event again while the job runs (after its pull): the job's update is
+    # STALE, merges, and must push again: more than the one attempt a job may make here.
     rig.provider.on_page = lambda _: rig.service.user_update(
         event.calendar_id, event.id, busy=False
     )
@@ -173,12 +172,6 @@ def test_entries_that_keep_needing_pushes_get_a_follow_up_job() -> None:
     assert rig.run().outcome is JobOutcome.DONE
     [final] = rig.events()
     assert (final.summary, final.location, final.busy) == ("CRM", "calendar", False)
-
-
-def evolve_config(**changes: object) -> object:
-    from dataclasses import replace
-
-    return replace(CONFIG, **changes)
 
 
 CRASH_POINTS = list(range(1, 26))  # a job of this test makes 24 calls

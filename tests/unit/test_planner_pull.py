@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -127,6 +126,42 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         ),
         ["DropLink"],
     ),
+    "released (calendar switched away and back), unchanged: tied again": (
+        lambda: (
+            scope(),
+            imported()[1],
+            link(*imported(), state=LinkState.RELEASED),
+            imported()[0],
+        ),
+        ["PutLink"],
+    ),
+    "released, edited in the crm meanwhile: tied again, the edit goes out": (
+        lambda: (
+            scope(),
+            imported()[1],
+            link(*imported(), state=LinkState.RELEASED),
+            imported(subject="Edited while released", updated_at=T0)[0],
+        ),
+        ["QueuePush", "PutLink"],
+    ),
+    "occurrence deleted in the crm while released: it comes back": (
+        lambda: (
+            scope(),
+            evolve(imported("s_1")[1], recurring_event_id="s"),
+            link(*imported("s_1"), state=LinkState.RELEASED, read_only=True),
+            None,
+        ),
+        ["SaveActivity", "PutLink"],
+    ),
+    "imported event turned private under skip after a crm edit: leaves, recorded": (
+        lambda: (
+            scope(private_events="skip"),
+            evolve(imported()[1], etag='"3"', private=True),
+            link(*imported()),
+            imported(subject="edited")[0],
+        ),
+        ["RemoveActivity", "DropLink", "Record"],
+    ),
     "removed, never linked: nothing": (
         lambda: (scope(), RemovedEvent(id="u1", calendar_id="cal"), None, None),
         [],
@@ -239,12 +274,22 @@ def test_a_calendar_change_of_a_crm_activity_fans_out_to_other_accounts() -> Non
     assert save.activity.updated_at == T0
 
 
-def test_reevaluation_applies_a_new_private_events_option() -> None:
+def test_a_changed_private_events_option_applies_to_activities_that_follow_it() -> None:
     act, ev = imported(visibility=Visibility.EVERYONE)
     private = evolve(ev, private=True)
-    old = scope(private_events="everyone").settings
-    new_scope = replace(scope(private_events="only_me"), previous=old)
-    actions = plan_change(new_scope, private, link(act, private), act, reevaluate=True)
+    given = link(act, private, visibility_given=Visibility.EVERYONE)  # what "everyone" gave
+    actions = plan_change(scope(private_events="only_me"), private, given, act, reevaluate=True)
     save = next(a for a in actions if isinstance(a, SaveActivity))
     assert save.activity.visibility is Visibility.ONLY_ME
+    put = next(a for a in actions if isinstance(a, PutLink))
+    assert put.link.visibility_given is Visibility.ONLY_ME
     assert not any(isinstance(a, QueuePush | RemoveActivity) for a in actions)
+
+
+def test_a_visibility_the_crm_user_chose_is_kept() -> None:
+    """The policy gave "everyone"; the user chose "only me" (so the event became private)."""
+    act, ev = imported(visibility=Visibility.ONLY_ME)
+    private = evolve(ev, private=True)
+    chosen = link(act, private, visibility_given=Visibility.EVERYONE)
+    actions = plan_change(scope(private_events="everyone"), private, chosen, act, reevaluate=True)
+    assert not any(isinstance(a, SaveActivity | QueuePush) for a in actions)

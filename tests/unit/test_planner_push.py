@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from calsync.domain import LinkState, Origin
 from calsync.domain.ids import event_id_for
+from calsync.domain.mapping import fields_from_activity
 from calsync.domain.schedule import evolve
 from calsync.ports import CreateEvent, DeleteEvent, Outcome, UpdateEvent, WriteResult
 from calsync.sync.actions import ClearOutbox, PutLink, QueuePush, Record, SaveActivity
@@ -153,6 +154,10 @@ def test_creates_and_updates_carry_ids_stamps_and_etags() -> None:
     assert (update.if_match, update.fields.subject) == ('"7"', "New")
 
 
+def _fields(act: Any) -> Any:
+    return fields_from_activity(act, scope().settings)
+
+
 def _outcome(
     write: Any, result: WriteResult, pushed: Any, now_link: Any, now_activity: Any = None
 ) -> Any:
@@ -169,7 +174,7 @@ def _outcome(
 
 def test_a_created_event_is_linked_and_the_entry_cleared() -> None:
     act = activity(version=4)
-    write = CreateEvent(EVENT_ID, evolve(link(act, event()).base), "a1")  # type: ignore[type-var]
+    write = CreateEvent(EVENT_ID, _fields(act), "a1")
     settled = _outcome(write, WriteResult(Outcome.OK, event(etag='"5"')), act, None)
     assert kinds(settled.actions) == ["PutLink", "ClearOutbox"]
     put = settled.actions[0]
@@ -184,7 +189,7 @@ def test_a_created_event_is_linked_and_the_entry_cleared() -> None:
 
 def test_an_existing_event_of_ours_is_tied_and_pushed_again() -> None:
     act = activity(subject="Newer", updated_at=T0)
-    write = CreateEvent(EVENT_ID, link(act, event()).base, "a1")  # type: ignore[arg-type]
+    write = CreateEvent(EVENT_ID, _fields(act), "a1")
     settled = _outcome(write, WriteResult(Outcome.EXISTS, event()), act, None)
     assert kinds(settled.actions) == ["QueuePush", "PutLink", "Record"]
     assert settled.actions[0] == QueuePush("a1", "upsert", act.version)
@@ -192,7 +197,7 @@ def test_an_existing_event_of_ours_is_tied_and_pushed_again() -> None:
 
 def test_an_existing_event_of_someone_else_is_refused_and_recorded() -> None:
     act = activity()
-    write = CreateEvent(EVENT_ID, link(act, event()).base, "a1")  # type: ignore[arg-type]
+    write = CreateEvent(EVENT_ID, _fields(act), "a1")
     settled = _outcome(write, WriteResult(Outcome.EXISTS, event(crm_activity_id="zzz")), act, None)
     assert kinds(settled.actions) == ["Record", "ClearOutbox"]
 
@@ -203,7 +208,7 @@ def test_a_stale_update_merges_with_the_event_as_it_is_now() -> None:
     current = evolve(
         ev, etag='"3"', location="From the calendar", updated=T0 - timedelta(minutes=1)
     )
-    write = UpdateEvent(EVENT_ID, link(pushed, ev).base, if_match='"1"')  # type: ignore[arg-type]
+    write = UpdateEvent(EVENT_ID, _fields(pushed), if_match='"1"')
     settled = _outcome(write, WriteResult(Outcome.STALE, current), pushed, link(act, ev))
     assert not settled.retry
     save = next(a for a in settled.actions if isinstance(a, SaveActivity))
@@ -217,7 +222,7 @@ def test_a_stale_update_merges_with_the_event_as_it_is_now() -> None:
 
 def test_a_gone_update_is_a_calendar_deletion() -> None:
     act, ev = activity(subject="x"), event()
-    write = UpdateEvent(EVENT_ID, link(act, ev).base, if_match='"1"')  # type: ignore[arg-type]
+    write = UpdateEvent(EVENT_ID, _fields(act), if_match='"1"')
     settled = _outcome(write, WriteResult(Outcome.GONE), act, link(activity(), ev))
     assert kinds(settled.actions)[:2] == ["RemoveActivity", "DropLink"]
 
@@ -230,7 +235,7 @@ def test_a_delete_done_or_gone_forgets_the_link(outcome: Outcome) -> None:
 
 def test_rejected_writes_are_recorded_and_retries_keep_the_entry() -> None:
     act = activity()
-    write = UpdateEvent(EVENT_ID, link(act, event()).base)  # type: ignore[arg-type]
+    write = UpdateEvent(EVENT_ID, _fields(act))
     rejected = _outcome(
         write, WriteResult(Outcome.REJECTED, detail="forbidden"), act, link(act, event())
     )

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from calsync.domain.activity import ActivityOp, Origin
+from calsync.domain.activity import ActivityOp, Origin, Visibility
 from calsync.domain.schedule import Schedule
 
 
@@ -32,6 +32,9 @@ class LinkState(StrEnum):
     # One-way sync: the event was deleted in the calendar, the activity was kept and must not be
     # pushed again. The link stays as a record of that.
     DETACHED = "detached"
+    # The account switched to another calendar and this imported event stayed where the user put
+    # it: not synced, but kept (base and all) to tie the pair again if the account switches back.
+    RELEASED = "released"
 
 
 class Link(BaseModel):
@@ -59,8 +62,14 @@ class Link(BaseModel):
     # update is queued); None when the event holds `base`. Calendar edits are judged against it.
     event_base: SyncedFields | None = None
     activity_type: str = ""
+    # Calendar-born activities: the visibility the policy (default visibility, private events)
+    # gave the activity; while it still has it, the policy keeps deciding it.
+    visibility_given: Visibility | None = None
     read_only: bool = False
     recurring_event_id: str | None = None
+    # Set while calsync moves the event to this calendar (a crash may leave it set: the event
+    # is then in `calendar_id` or here; sync/moves.py looks in both).
+    moving_to: str | None = None
     updated_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
 
 

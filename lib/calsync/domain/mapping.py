@@ -61,24 +61,61 @@ def imported_visibility(private: bool, settings: SyncSettings) -> Visibility | N
     return Visibility.ONLY_ME
 
 
-def activity_private(activity: Activity, settings: SyncSettings, base: SyncedFields | None) -> bool:
+def follows_policy(
+    activity: Activity,
+    settings: SyncSettings,
+    base: SyncedFields | None,
+    given: Visibility | None,
+) -> bool:
+    """Whether a calendar-born activity's visibility is still the one the policy gave it
+    (`given`, kept on its link; for older links: what the settings give for `base`)."""
+    if given is not None:
+        return activity.visibility is given
+    return base is not None and activity.visibility is imported_visibility(base.private, settings)
+
+
+def activity_private(
+    activity: Activity,
+    settings: SyncSettings,
+    base: SyncedFields | None = None,
+    given: Visibility | None = None,
+) -> bool:
     """Whether the activity wants its event private.
 
-    CRM-born: *only me* <-> private, both ways. Calendar-born: the visibility was derived by
-    policy from the event, so it says nothing about the event unless the CRM user changed it
-    away from what the policy gives: only then does it count (only me -> private).
+    CRM-born: *only me* <-> private, both ways. Calendar-born: a visibility the policy gave
+    says nothing about the event (it stays as private as it was, `base`); only a visibility
+    the CRM user chose counts (only me -> private).
     """
     if activity.origin is Origin.CRM or base is None:
         return activity.visibility is Visibility.ONLY_ME
-    if activity.visibility is imported_visibility(base.private, settings):
+    if follows_policy(activity, settings, base, given):
         return base.private
     return activity.visibility is Visibility.ONLY_ME
 
 
-def _visibility_for(private: bool, origin: Origin, settings: SyncSettings) -> Visibility:
-    if origin is Origin.CRM:
-        return Visibility.ONLY_ME if private else Visibility.EVERYONE
-    return imported_visibility(private, settings) or Visibility.ONLY_ME
+def visibility_after(
+    activity: Activity,
+    private: bool,
+    settings: SyncSettings,
+    base: SyncedFields | None,
+    given: Visibility | None,
+) -> tuple[Visibility, Visibility | None]:
+    """The activity's visibility once its event is (now) `private`, and, for calendar-born
+    activities, the visibility the policy gave (to keep on the link).
+
+    A calendar-born activity that follows the policy takes what the policy gives now (so a
+    changed option applies to it), as does one whose event changed its private flag; one whose
+    visibility the CRM user chose keeps it.
+    """
+    wanted = activity_private(activity, settings, base, given)
+    if activity.origin is Origin.CRM:
+        if private == wanted:
+            return activity.visibility, None
+        return (Visibility.ONLY_ME if private else Visibility.EVERYONE), None
+    policy = imported_visibility(private, settings) or Visibility.ONLY_ME
+    if follows_policy(activity, settings, base, given) or private != wanted:
+        return policy, policy
+    return activity.visibility, given
 
 
 # -- fitting calendar values into the CRM -----------------------------------------------------
@@ -102,16 +139,20 @@ def _fit_url(url: str | None) -> str | None:
 
 
 def fields_from_activity(
-    activity: Activity, settings: SyncSettings, base: SyncedFields | None = None
+    activity: Activity,
+    settings: SyncSettings,
+    base: SyncedFields | None = None,
+    given: Visibility | None = None,
 ) -> SyncedFields:
-    """The neutral fields an activity stands for (`base`: the link's, for calendar-born ones)."""
+    """The neutral fields an activity stands for (`base`, `given`: its link's, which matter
+    for calendar-born activities; see `activity_private`)."""
     return SyncedFields(
         **activity.timing_fields(),
         subject=activity.subject,
         location=activity.location,
         description=activity.public_description,
         busy=activity.busy,
-        private=activity_private(activity, settings, base),
+        private=activity_private(activity, settings, base, given),
         attendees=activity.attendees,
         conference_url=activity.conference_url,
     )
@@ -153,16 +194,16 @@ def event_content(
 
 
 def apply_fields(
-    activity: Activity, fields: SyncedFields, settings: SyncSettings, *, base: SyncedFields | None
+    activity: Activity,
+    fields: SyncedFields,
+    settings: SyncSettings,
+    *,
+    base: SyncedFields | None,
+    given: Visibility | None = None,
 ) -> Activity:
-    """The activity with `fields` applied (version and updated_at untouched; see `bump`).
-
-    Visibility changes only if `private` changed from what the activity stands for; what it
-    becomes depends on where the activity was born (see `activity_private`).
-    """
-    visibility = activity.visibility
-    if fields.private != activity_private(activity, settings, base):
-        visibility = _visibility_for(fields.private, activity.origin, settings)
+    """The activity with `fields` applied (version and updated_at untouched; see `bump`);
+    its visibility as `visibility_after` says."""
+    visibility, _ = visibility_after(activity, fields.private, settings, base, given)
     return evolve(
         activity,
         **fields.timing_fields(),

@@ -128,3 +128,20 @@ def merge(
     known = cal_base.attendees if cal_base is not None else ()
     values["attendees"] = _merge_set(crm.attendees, calendar.attendees, known)
     return MergeResult(SyncedFields(**values), tuple(decisions))
+
+
+def calendar_wins(
+    base: SyncedFields | None, crm: SyncedFields, calendar: SyncedFields
+) -> MergeResult:
+    """The calendar's content, whole (a read-only item); each field the CRM changed to something
+    else is recorded as a decision the calendar won."""
+    decisions = []
+    for name in ("when", *SCALAR_FIELDS, "attendees"):
+        ours, theirs = _value(crm, name), _value(calendar, name)
+        if ours != theirs and (base is None or ours != _value(base, name)):
+            decisions.append(FieldDecision(name, _describe(ours), _describe(theirs), Side.CALENDAR))
+    return MergeResult(calendar, tuple(decisions))
+
+
+def _value(fields: SyncedFields, name: str) -> Any:
+    return fields.schedule() if name == "when" else getattr(fields, name)

@@ -26,7 +26,6 @@ class Scope:
     settings: SyncSettings
     now: datetime
     crm_base_url: str = "https://crm.example.com"
-    previous: SyncSettings | None = None  # the settings applied before (policy re-evaluation)
 
     @property
     def account_id(self) -> str:

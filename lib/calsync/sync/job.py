@@ -118,7 +118,6 @@ class _Run:
             settings=self.settings,
             now=self.now,
             crm_base_url=self.config.crm_base_url,
-            previous=account.sync.applied_settings,
         )
         self.lease = Lease(
             account.id, holder, self.settings.calendar_id, job.clock, self.config.lease_ttl
@@ -139,7 +138,8 @@ class _Run:
             self._close(lambda account: account)
             return JobResult(JobOutcome.SKIPPED, detail="sync was stopped")
         if isinstance(exc, LeaseLost):
-            return JobResult(JobOutcome.BUSY, retry_after=60.0, detail="lease taken over")
+            wait = self.config.busy_retry.total_seconds()
+            return JobResult(JobOutcome.BUSY, retry_after=wait, detail="lease taken over")
         if isinstance(exc, ProviderAuthError):
             return self._reauth(exc)
         if isinstance(exc, ProviderRejected):
@@ -160,9 +160,12 @@ class _Run:
         ctx = Context(job.storage, provider, scope, self.lease)
         if todo.needed and not sync.reconciling:
             self._begin_reconcile()
-        if todo.move:
-            Moves(ctx, batch=self.config.push_batch).run()
         pull = Pull(ctx, txn_items=self.config.txn_items, reevaluate=todo.reevaluate)
+        if todo.move:
+            moves = Moves(ctx, batch=self.config.push_batch)
+            for left in moves.sources(also=sync.cursor_calendar_id):
+                pull.drain(left, sync.cursor if left == sync.cursor_calendar_id else None)
+            moves.run()
         self.pulled = pull.run(self._cursor(todo))
         push = Push(ctx, batch=self.config.push_batch, max_attempts=self.config.max_push_attempts)
         self.report = push.report

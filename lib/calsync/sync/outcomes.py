@@ -111,8 +111,9 @@ def _updated(
     clear: ClearOutbox,
 ) -> Settled:
     if result.outcome is Outcome.OK and result.event is not None and pushed and link:
-        base = fields_from_activity(pushed, scope.settings, link.base)
-        marks = {**event_marks(result.event), **activity_marks(scope, pushed, base)}
+        given = link.visibility_given
+        base = fields_from_activity(pushed, scope.settings, link.base, given)
+        marks = {**event_marks(result.event), **activity_marks(scope, pushed, base, given)}
         moved = evolve(link, base=base, event_base=None, updated_at=scope.now, **marks)
         return Settled([PutLink(moved), clear])
     if link is None:

@@ -28,7 +28,7 @@ from calsync.domain.mapping import (
     fields_from_event,
     is_future,
 )
-from calsync.domain.merge import MergeResult, merge
+from calsync.domain.merge import MergeResult, calendar_wins, merge
 from calsync.domain.schedule import evolve
 from calsync.ports import CreateEvent, DeleteEvent, UpdateEvent
 from calsync.sync.actions import (
@@ -41,9 +41,17 @@ from calsync.sync.actions import (
     RemoveActivity,
     SaveActivity,
     Scope,
-    decision,
 )
-from calsync.sync.settle import activity_marks, deletion_record, new_link, settle
+from calsync.sync.settle import (
+    deletion_record,
+    linked_to,
+    new_link,
+    records,
+    refreshed,
+    refusal,
+    settle,
+    tie,
+)
 
 
 def plan_change(
@@ -71,9 +79,21 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         # One-way sync: the user deleted this event once and the activity went its own way;
         # the event coming back (restored) does not tie them again.
         return []
+    if link.state is LinkState.RELEASED:
+        # Its calendar is synced again: tie the pair again, from where they were.
+        revived = evolve(link, state=LinkState.LINKED, updated_at=scope.now)
+        actions = _linked(scope, event, revived, activity, reevaluate=True)
+        if not any(isinstance(a, PutLink | DropLink) for a in actions):
+            actions.append(PutLink(revived))
+        return actions
     if event.etag == link.event_etag and not reevaluate:
         # Nothing new: our own write coming back, or a change already taken.
         return []
+    if activity is None and (link.read_only or event.read_only):
+        # An occurrence cannot be deleted from the CRM (it was, while its calendar was not
+        # synced): it comes back, as a new import.
+        again = _unlinked(scope, event, None)
+        return again if any(isinstance(a, PutLink) for a in again) else [DropLink(link.activity_id)]
     if activity is None:
         # Deleted in the CRM while the event lives on: the push deletes the event.
         return [QueuePush(link.activity_id, "delete", link.activity_version)]
@@ -86,25 +106,24 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
     if link.origin is Origin.CALENDAR and event.private and _skips_private(scope):
         # An imported event turned private under "don't sync private events": it leaves the
         # CRM (two-way), or is just unlinked (one-way, where the CRM is the source).
-        if scope.settings.sync_type is SyncType.TWO_WAY:
-            return [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
-        return [DropLink(activity.id)]
+        if scope.settings.sync_type is SyncType.ONE_WAY:
+            return [DropLink(activity.id)]
+        # What a merge would decide is recorded, and so are CRM changes the event lacks.
+        result = _merged(scope, event, link, activity)
+        leaving: list[Action] = [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
+        leaving += records(scope, activity.id, event.id, result)
+        if result.fields != fields_from_event(event):
+            leaving.append(deletion_record(scope, activity, event.id, winner=Side.CALENDAR))
+        return leaving
+    crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     if activity.read_only or event.read_only:
         # Read-only in the CRM (occurrences of recurring events, special event types): the
-        # calendar's version is the truth.
-        return settle(scope, event, link, activity, MergeResult(fields_from_event(event)))
+        # calendar's version is the truth (CRM changes it overrides are recorded).
+        return settle(
+            scope, event, link, activity, calendar_wins(link.base, crm, fields_from_event(event))
+        )
     # Changed in the calendar (and maybe in the CRM too): merge field by field.
-    crm_settings = scope.previous if reevaluate and scope.previous else scope.settings
-    crm = fields_from_activity(activity, crm_settings, link.base)
-    result = merge(
-        link.base or crm,
-        crm,
-        fields_from_event(event),
-        crm_changed_at=activity.updated_at,
-        calendar_changed_at=event.updated,
-        calendar_base=link.event_base,
-    )
-    return settle(scope, event, link, activity, result, reevaluate=reevaluate)
+    return settle(scope, event, link, activity, _merged(scope, event, link, activity))
 
 
 def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
@@ -118,7 +137,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
         if activity is not None and _ours(scope, activity) and activity.origin is Origin.CRM:
             # One of ours without a link: a push created it and stopped before recording it.
             # Tie them again; where they differ, the later side wins (recorded).
-            return _tie(scope, event, activity, Origin.CRM)
+            return tie(scope, event, activity, Origin.CRM)
         # Ours, but its activity is gone (or no longer this user's): the orphan is deleted.
         adopted = new_link(scope, event, owner_id, Origin.CRM, fields_from_event(event))
         return [PutLink(adopted), QueuePush(owner_id, "delete", 0)]
@@ -134,7 +153,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
             return []
         # Imported before and unlinked since (e.g. the calendar was switched and back): tie
         # them again; where they differ, the later side wins (recorded).
-        return _tie(scope, event, activity, Origin.CALENDAR)
+        return tie(scope, event, activity, Origin.CALENDAR)
     created = activity_from_event(
         event,
         account_id=scope.account_id,
@@ -146,7 +165,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
     assert created is not None  # private events under "skip" were handled above
     # A new event in the calendar (two-way): it becomes a CRM activity of the incoming type.
     link = new_link(scope, event, created.id, Origin.CALENDAR, fields_from_event(event))
-    return [SaveActivity(created, fan_out=False), PutLink(_with_activity(scope, link, created))]
+    return [SaveActivity(created, fan_out=False), PutLink(linked_to(scope, link, created))]
 
 
 def _removed(  # noqa: PLR0911 - a decision table: one return per case
@@ -155,8 +174,8 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     if link is None or link.event_id != removal.id or link.calendar_id != removal.calendar_id:
         # Never synced (or already handled): nothing to do.
         return []
-    if link.state is LinkState.DETACHED:
-        # Already unlinked by an earlier deletion (one-way).
+    if link.state is not LinkState.LINKED:
+        # Already unlinked by an earlier deletion (one-way), or its calendar is not synced.
         return []
     if activity is None or not _ours(scope, activity):
         # Gone on both sides (or the activity went to another user): forget the link.
@@ -177,7 +196,7 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
         RemoveActivity(activity, fan_out=activity.origin is Origin.CRM),
         DropLink(activity.id),
     ]
-    crm = fields_from_activity(activity, scope.settings, link.base)
+    crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     if link.base is not None and crm != link.base:
         actions.append(deletion_record(scope, activity, link.event_id, winner=Side.CALENDAR))
     return actions
@@ -194,9 +213,12 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
 ) -> PushStep:
     """What to write to the calendar for an activity the CRM changed (or a settings change
     asks to push). `version` is the outbox entry's (the activity's, for a settings push)."""
-    clear = ClearOutbox(activity_id, activity.version if activity else version)
-    if link is not None and link.state is LinkState.DETACHED:
-        # One-way: the user deleted its event in the calendar; it never pushes again.
+    # The entry is consumed by a push planned from the activity as it is now (an entry written
+    # later has a higher version and stays).
+    clear = ClearOutbox(activity_id, max(activity.version, version) if activity else version)
+    if link is not None and link.state is not LinkState.LINKED:
+        # One-way: the user deleted its event in the calendar, so it never pushes again; or its
+        # event stayed in a calendar no longer synced.
         return PushStep(None, [clear] if activity else [DropLink(activity_id), clear])
     if link is not None and link.calendar_id != scope.calendar_id:
         # Left behind in a calendar no longer synced (past items stay where they were).
@@ -227,9 +249,9 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
     if activity.read_only or (link is not None and link.read_only):
         # Occurrences of recurring calendar events are read-only: never written back.
         return PushStep(None, [clear])
-    base = link.base if link else None
+    base, given = (link.base, link.visibility_given) if link else (None, None)
     content = event_content(
-        fields_from_activity(activity, scope.settings, base),
+        fields_from_activity(activity, scope.settings, base, given),
         linked_items,
         scope.settings,
         scope.crm_base_url,
@@ -243,27 +265,26 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
         try:
             event_id = event_id_for(activity.id)
         except ValueError as exc:
-            return PushStep(None, [_refused(scope, activity, "", str(exc)), clear])
+            return PushStep(None, [refusal(scope, activity, "", str(exc)), clear])
         return PushStep(CreateEvent(event_id, content, activity.id))
     if content_hash(content) == link.event_hash:
         # The event already says this (our own write, or no synced field changed).
-        return PushStep(None, [*_refresh(scope, link, activity), clear])
+        return PushStep(None, [*refreshed(scope, link, activity), clear])
     # Changed in the CRM: update the event, only if it is still as we last saw it.
     return PushStep(UpdateEvent(link.event_id, content, if_match=link.event_etag))
 
 
-def _tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) -> list[Action]:
-    """Link an activity and an event that belong together but share no synced past."""
-    seen = fields_from_event(event)
-    stub = new_link(scope, event, activity.id, origin, seen)
-    result = merge(
-        None,
-        fields_from_activity(activity, scope.settings, seen),
-        seen,
+def _merged(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) -> MergeResult:
+    """The three-way merge of a linked pair."""
+    crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
+    return merge(
+        link.base or crm,
+        crm,
+        fields_from_event(event),
         crm_changed_at=activity.updated_at,
         calendar_changed_at=event.updated,
+        calendar_base=link.event_base,
     )
-    return settle(scope, event, stub, activity, result, stored=False)
 
 
 def _ours(scope: Scope, activity: Activity) -> bool:
@@ -272,27 +293,3 @@ def _ours(scope: Scope, activity: Activity) -> bool:
 
 def _skips_private(scope: Scope) -> bool:
     return scope.settings.private_events is PrivateEvents.SKIP
-
-
-def _with_activity(scope: Scope, link: Link, activity: Activity) -> Link:
-    return evolve(link, **activity_marks(scope, activity, link.base))
-
-
-def _refresh(scope: Scope, link: Link, activity: Activity) -> list[Action]:
-    """The link's activity marks and base, brought up to date without a calendar write."""
-    base = fields_from_activity(activity, scope.settings, link.base)
-    fresh = evolve(link, base=base, event_base=None, **activity_marks(scope, activity, base))
-    return [] if fresh == link else [PutLink(evolve(fresh, updated_at=scope.now))]
-
-
-def _refused(scope: Scope, activity: Activity, event_id: str, detail: str) -> Action:
-    return decision(
-        scope,
-        activity_id=activity.id,
-        event_id=event_id,
-        name="*",
-        crm_value=activity.subject,
-        calendar_value=detail,
-        winner=Side.CALENDAR,
-        reason=f"The calendar refused this activity: {detail}",
-    )

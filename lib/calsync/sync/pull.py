@@ -9,7 +9,10 @@ none, in the job's closing transaction).
 Without a usable cursor (first sync, another calendar, a cursor the provider expired) the pull
 lists the calendar in full. A listing has no removals, so afterwards the links of future items
 whose event was not listed are checked one by one (`get`): gone means deleted. Seen event ids
-are kept as 8-byte hashes, the only state that grows with the calendar.
+are kept as 8-byte hashes, the only state that grows with the calendar. The listing's cursor is
+stored before anything is pushed, so a later job always sees what a crashed push left.
+
+`drain` takes in the last changes of a calendar the account is leaving (see sync/moves.py).
 """
 
 from __future__ import annotations
@@ -110,6 +113,24 @@ class Pull:
                 new_cursor = page.cursor
         return PullResult(new_cursor, committed, full=False, changes=count)
 
+    def drain(self, calendar_id: str, cursor: str | None) -> int:
+        """Take in the last changes of a calendar the account is leaving, before its events
+        move (so each edit is merged with its own time): changes of linked events, and events
+        of ours a crashed push left unlinked. Lists the calendar in full without a usable
+        cursor; keeps no cursor."""
+        try:
+            return self._drain(calendar_id, cursor)
+        except CursorExpired:
+            return self._drain(calendar_id, None)
+
+    def _drain(self, calendar_id: str, cursor: str | None) -> int:
+        count = 0
+        for page in self.provider.changes(calendar_id, cursor, window_start=self.scope.now):
+            for batch in chunks(page.changes, self.txn_items):
+                self._commit(batch, None, known_only=True)
+                count += len(batch)
+        return count
+
     def _full(self) -> PullResult:
         seen, new_cursor, count = SeenIds(), None, 0
         for page in self.provider.changes(
@@ -122,7 +143,9 @@ class Pull:
                 count += len(batch)
             new_cursor = page.cursor or new_cursor
         count += self._sweep(seen)
-        return PullResult(new_cursor, committed=False, full=True, changes=count)
+        # Stored before anything is pushed, so a later job can always find what pushes left.
+        self._commit([], new_cursor)
+        return PullResult(new_cursor, committed=True, full=True, changes=count)
 
     def _sweep(self, seen: SeenIds) -> int:
         """Links of future items whose event the full listing did not show: ask for each."""
@@ -146,39 +169,61 @@ class Pull:
             count += len(changes)
         return count
 
-    def _commit(self, changes: Sequence[EventChange], cursor: str | None) -> None:
+    def _commit(
+        self, changes: Sequence[EventChange], cursor: str | None, *, known_only: bool = False
+    ) -> None:
         if not changes and cursor is None:
             return
 
         def work(uow: UnitOfWork) -> None:
             account = self.lease.check(uow)
-            actions = self.plan(uow, changes)
+            actions = self.plan(uow, changes, known_only=known_only)
             apply_actions(uow, self.scope, actions)
             self.lease.extend(uow, account, cursor)
 
         self.storage.transaction(work)
 
-    def plan(self, uow: UnitOfWork, changes: Sequence[EventChange]) -> list[Action]:
-        """Read the links and activities of `changes` and plan each one."""
+    def plan(
+        self, uow: UnitOfWork, changes: Sequence[EventChange], *, known_only: bool = False
+    ) -> list[Action]:
+        """Read the links and activities of `changes` and plan each one (`known_only`: only
+        those of linked events and of events stamped as ours)."""
+        if not changes:
+            return []
         scope = self.scope
         candidates = {c.id: activity_ids_for_event(scope.account_id, c.id) for c in changes}
         wanted = [i for ids in candidates.values() for i in ids]
         links = uow.links.get_many(scope.account_id, wanted)
         linked: dict[str, Link | None] = {}
         activity_ids: dict[str, str] = {}
+        moving: set[str] = set()
         for change in changes:
             found = [links[i] for i in candidates[change.id] if i in links]
             link = next((x for x in found if x.event_id == change.id), None)
+            if link is not None and link.moving_to is not None:
+                moving.add(change.id)  # in the middle of a move: sync/moves.py finishes it
             link = link if link and link.calendar_id == change.calendar_id else None
             linked[change.id] = link
             activity_ids[change.id] = link.activity_id if link else _owner_of(scope, change)
         activities = uow.activities.get_many(scope.company_id, activity_ids.values())
         actions: list[Action] = []
         for change in changes:
+            if change.id in moving:
+                continue
             activity = activities.get(activity_ids[change.id])
             link = linked[change.id]
+            if known_only and link is None and not _stamped(change):
+                continue
             actions += plan_change(scope, change, link, activity, reevaluate=self.reevaluate)
         return actions
+
+
+def _stamped(change: EventChange) -> bool:
+    """An event calsync created (its id derived from the activity it is stamped with)."""
+    if not isinstance(change, CalendarEvent):
+        return False
+    owner = activity_id_from_event_id(change.id)
+    return owner is not None and owner == change.crm_activity_id
 
 
 def _owner_of(scope: Scope, change: EventChange) -> str:

@@ -26,7 +26,7 @@ The HTTP layer only saves settings; the job compares them with `SyncState.applie
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from calsync.domain.account import SyncSettings, SyncType
 
@@ -50,15 +50,18 @@ def what_changed(
 ) -> Reconcile:
     """The work `current` asks for, given the settings the engine `applied` last (and whether
     a reconcile was `interrupted`: then everything is redone, which is safe to repeat)."""
-    policy = applied is not None and (applied.default_visibility, applied.private_events) != (
+    if applied is None or interrupted:
+        return Reconcile(
+            full_pull=True,
+            reevaluate=True,
+            move=True,
+            push_types=current.export_types,
+            refresh_links=True,
+        )
+    policy = (applied.default_visibility, applied.private_events) != (
         current.default_visibility,
         current.private_events,
     )
-    if applied is None or interrupted:
-        everything = Reconcile(
-            full_pull=True, move=True, push_types=current.export_types, refresh_links=True
-        )
-        return replace(everything, reevaluate=policy)
     moved = applied.calendar_id != current.calendar_id
     opened = applied.sync_type is SyncType.ONE_WAY and current.sync_type is SyncType.TWO_WAY
     added = tuple(t for t in current.export_types if t not in applied.export_types)

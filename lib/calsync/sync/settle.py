@@ -1,6 +1,8 @@
 """Turning a merge result into actions, and building the links that record it.
 
-Shared by the pull (an event changed) and the push (a write found the event changed: STALE).
+Shared by the pull (an event changed) and the push (a write found the event changed: STALE);
+`tie` links an activity and an event that belong together but have no link (a push that
+crashed before recording its create, an import seen again after a calendar switch).
 After `settle`, the link's base is the merged content, its event marks (etag, content hash)
 describe the event as calsync saw it, and its activity marks (version, hash, type) the activity
 as calsync wrote it: the next time either comes back unchanged, it is recognised and ignored.
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calsync.domain.activity import Activity, Origin
+from calsync.domain.activity import Activity, Origin, Visibility
 from calsync.domain.event import CalendarEvent
 from calsync.domain.link import Link, Side, SyncedFields
 from calsync.domain.mapping import (
@@ -19,10 +21,10 @@ from calsync.domain.mapping import (
     content_hash,
     fields_from_activity,
     fields_from_event,
-    imported_visibility,
     observed_content,
+    visibility_after,
 )
-from calsync.domain.merge import MergeResult
+from calsync.domain.merge import MergeResult, calendar_wins, merge
 from calsync.domain.schedule import evolve
 from calsync.sync.actions import Action, PutLink, QueuePush, Record, SaveActivity, Scope, decision
 
@@ -53,11 +55,14 @@ def event_marks(event: CalendarEvent) -> dict[str, Any]:
     return {"event_etag": event.etag, "event_hash": content_hash(observed_content(event))}
 
 
-def activity_marks(scope: Scope, activity: Activity, base: SyncedFields | None) -> dict[str, Any]:
+def activity_marks(
+    scope: Scope, activity: Activity, base: SyncedFields | None, given: Visibility | None = None
+) -> dict[str, Any]:
     """What a link remembers of the activity."""
+    fields = fields_from_activity(activity, scope.settings, base, given)
     return {
         "activity_version": activity.version,
-        "activity_hash": content_hash(fields_from_activity(activity, scope.settings, base)),
+        "activity_hash": content_hash(fields),
         "activity_type": activity.type,
     }
 
@@ -69,7 +74,6 @@ def settle(
     activity: Activity,
     result: MergeResult,
     *,
-    reevaluate: bool = False,
     stored: bool = True,
 ) -> list[Action]:
     """Actions that make the activity hold `result`, queue the event's update if it lacks
@@ -77,9 +81,11 @@ def settle(
 
     `stored` False: `link` is new (not in storage yet), so it is always written."""
     merged = result.fields
-    updated = apply_fields(activity, merged, scope.settings, base=link.base)
-    if reevaluate:
-        updated = _repolicy(scope, updated, event)
+    given_before = link.visibility_given
+    _, given = visibility_after(activity, merged.private, scope.settings, link.base, given_before)
+    updated = apply_fields(activity, merged, scope.settings, base=link.base, given=given_before)
+    if activity.origin is Origin.CALENDAR and activity.read_only != event.read_only:
+        updated = evolve(updated, read_only=event.read_only)  # e.g. tied again after a release
     needs_push = merged != fields_from_event(event)
     actions: list[Action] = []
     if updated != activity:
@@ -92,29 +98,20 @@ def settle(
         link,
         base=merged,
         event_base=fields_from_event(event) if needs_push else None,
+        visibility_given=given,
         read_only=event.read_only,
         recurring_event_id=event.recurring_event_id,
         **event_marks(event),
-        **activity_marks(scope, updated, merged),
+        **activity_marks(scope, updated, merged, given),
     )
     if fresh != link or not stored:
         actions.append(PutLink(evolve(fresh, updated_at=scope.now)))
-    actions.extend(_records(scope, activity.id, event.id, result))
+    actions.extend(records(scope, activity.id, event.id, result))
     return actions
 
 
-def _repolicy(scope: Scope, activity: Activity, event: CalendarEvent) -> Activity:
-    """After a visibility option changed: an imported activity whose visibility still is what
-    the old option gave takes what the new one gives (a visibility the user chose stays)."""
-    if activity.origin is not Origin.CALENDAR or scope.previous is None:
-        return activity
-    if activity.visibility is not imported_visibility(event.private, scope.previous):
-        return activity
-    wanted = imported_visibility(event.private, scope.settings)
-    return activity if wanted is None else evolve(activity, visibility=wanted)
-
-
-def _records(scope: Scope, activity_id: str, event_id: str, result: MergeResult) -> list[Record]:
+def records(scope: Scope, activity_id: str, event_id: str, result: MergeResult) -> list[Record]:
+    """A merge record for each decision of `result`."""
     return [
         decision(
             scope,
@@ -148,4 +145,57 @@ def deletion_record(scope: Scope, activity: Activity, event_id: str, *, winner: 
             f"The item was deleted in the {deleted_in} after being edited on the other side "
             "since the last sync; the deletion was kept."
         ),
+    )
+
+
+def tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) -> list[Action]:
+    """Link an activity and an event that belong together but share no synced past."""
+    seen = fields_from_event(event)
+    stub = new_link(scope, event, activity.id, origin, seen)
+    if origin is Origin.CALENDAR:
+        # Its visibility is taken as the policy's (what the policy gave it is not known any
+        # more): it never makes the event private, and follows the policy from now on.
+        stub = evolve(stub, visibility_given=activity.visibility)
+    # Where they differ, the later side wins; for an occurrence (read-only in the CRM) always
+    # the calendar. Either way each such decision is recorded.
+    crm = fields_from_activity(activity, scope.settings, seen, stub.visibility_given)
+    if event.read_only:
+        result = calendar_wins(None, crm, seen)
+    else:
+        result = merge(
+            None,
+            crm,
+            seen,
+            crm_changed_at=activity.updated_at,
+            calendar_changed_at=event.updated or scope.now,
+        )
+    return settle(scope, event, stub, activity, result, stored=False)
+
+
+def linked_to(scope: Scope, link: Link, activity: Activity) -> Link:
+    """A new link to an activity just imported (its visibility is what the policy gave)."""
+    given = activity.visibility
+    return evolve(link, visibility_given=given, **activity_marks(scope, activity, link.base, given))
+
+
+def refreshed(scope: Scope, link: Link, activity: Activity) -> list[Action]:
+    """The link's activity marks and base, brought up to date without a calendar write."""
+    given = link.visibility_given
+    base = fields_from_activity(activity, scope.settings, link.base, given)
+    marks = activity_marks(scope, activity, base, given)
+    fresh = evolve(link, base=base, event_base=None, **marks)
+    return [] if fresh == link else [PutLink(evolve(fresh, updated_at=scope.now))]
+
+
+def refusal(scope: Scope, activity: Activity, event_id: str, detail: str) -> Action:
+    """The calendar refused an activity for good: recorded for the user."""
+    return decision(
+        scope,
+        activity_id=activity.id,
+        event_id=event_id,
+        name="*",
+        crm_value=activity.subject,
+        calendar_value=detail,
+        winner=Side.CALENDAR,
+        reason=f"The calendar refused this activity: {detail}",
     )
