@@ -1,16 +1,20 @@
-"""Keyrings: AES-GCM with the context as associated data; KMS envelopes with a fake client."""
+"""Keyrings: AES-GCM with the context as associated data; KMS envelopes with a fake client.
+
+What every keyring must do is in tests/contract/test_keyring_contract.py; here, what is
+particular to each (fresh data keys per secret, versions, outages).
+"""
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from calsync.auth.keyring import KmsKeyring, LocalKeyring, generate_local_key
 from calsync.errors import StorageError, Unauthenticated
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.api_core import exceptions as google_errors
+
+from tests.fixtures.kms import KEY_NAME, FakeKms
 
 
 def test_local_round_trip_and_fresh_nonces() -> None:
@@ -47,41 +51,7 @@ def test_local_refuses_another_key() -> None:
         LocalKeyring(b"short")
 
 
-@dataclass
-class _Result:
-    ciphertext: bytes = b""
-    plaintext: bytes = b""
-
-
-class FakeKms:
-    """Stands in for KeyManagementServiceClient: AES-GCM under a key only it holds."""
-
-    def __init__(self) -> None:
-        self._key = AESGCM.generate_key(bit_length=256)
-        self.requests: list[dict[str, Any]] = []
-        self.fail: Exception | None = None
-
-    def encrypt(self, request: dict[str, Any]) -> _Result:
-        self.requests.append(request)
-        nonce = b"\x00" * 12 + len(self.requests).to_bytes(4, "big")
-        aad = request["additional_authenticated_data"]
-        return _Result(
-            ciphertext=nonce + AESGCM(self._key).encrypt(nonce[:12], request["plaintext"], aad)
-        )
-
-    def decrypt(self, request: dict[str, Any]) -> _Result:
-        self.requests.append(request)
-        if self.fail is not None:
-            raise self.fail
-        wrapped = request["ciphertext"]
-        aad = request["additional_authenticated_data"]
-        try:
-            return _Result(plaintext=AESGCM(self._key).decrypt(wrapped[:12], wrapped[16:], aad))
-        except Exception:
-            raise google_errors.InvalidArgument("Decryption failed") from None
-
-
-KEY = "projects/p/locations/europe-west1/keyRings/calsync/cryptoKeys/tokens"
+KEY = KEY_NAME
 
 
 def test_kms_envelope_round_trip_wraps_a_fresh_data_key_per_secret() -> None:
