@@ -1,28 +1,22 @@
 """Who the user is: signed ``id_token`` JWTs, their certificates and the userinfo documents.
 
-A fresh RSA key is made at start-up. ``/oauth2/v1/certs`` serves it as ``{kid: PEM x509}`` and
-``/oauth2/v3/certs`` as a JWK set, so ``google.oauth2.id_token.verify_token(...,
-certs_url=<simulator>/oauth2/v1/certs)`` verifies the tokens. The issuer is
+A fresh RSA key is made at start-up (:mod:`emulators.signing`). ``/oauth2/v1/certs`` serves
+it as ``{kid: PEM x509}`` and ``/oauth2/v3/certs`` as a JWK set, so
+``google.oauth2.id_token.verify_token(..., certs_url=<simulator>/oauth2/v1/certs)`` verifies
+the tokens. The issuer is
 ``https://accounts.google.com``, as at Google.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
-import secrets
 import time
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-from google.auth import crypt, jwt
-
 from emulators.google.grants import EMAIL_SCOPE, PROFILE_SCOPE
 from emulators.google.model import User
+from emulators.signing import SigningKey
 
 ISSUER = "https://accounts.google.com"
 
@@ -31,33 +25,14 @@ class Identity:
     """The signing key and the documents derived from it."""
 
     def __init__(self) -> None:
-        self.key_id = secrets.token_hex(20)
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        self._signer = crypt.RSASigner.from_string(pem, self.key_id)  # type: ignore[no-untyped-call]
-        self._cert_pem = _self_signed(self._key).public_bytes(serialization.Encoding.PEM).decode()
+        self._key = SigningKey("accounts.google.com simulator")
+        self.key_id = self._key.key_id
 
     def certs(self) -> dict[str, str]:
-        return {self.key_id: self._cert_pem}
+        return self._key.pem_certificates()
 
     def jwks(self) -> dict[str, Any]:
-        numbers = self._key.public_key().public_numbers()
-        return {
-            "keys": [
-                {
-                    "kty": "RSA",
-                    "alg": "RS256",
-                    "use": "sig",
-                    "kid": self.key_id,
-                    "n": _b64_int(numbers.n),
-                    "e": _b64_int(numbers.e),
-                }
-            ]
-        }
+        return self._key.jwks()
 
     def id_token(
         self,
@@ -81,8 +56,7 @@ class Identity:
         claims.update(_identity_claims(user, scopes))
         if nonce:
             claims["nonce"] = nonce
-        token: bytes = jwt.encode(self._signer, claims)  # type: ignore[no-untyped-call]
-        return token.decode()
+        return self._key.sign(claims)
 
 
 def userinfo_v1(user: User, scopes: frozenset[str]) -> dict[str, Any]:
@@ -116,23 +90,3 @@ def _picture(user: User) -> str:
 def _at_hash(access_token: str) -> str:
     digest = hashlib.sha256(access_token.encode()).digest()
     return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
-
-
-def _b64_int(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _self_signed(key: rsa.RSAPrivateKey) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "accounts.google.com simulator")])
-    now = dt.datetime.now(dt.UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
