@@ -1,17 +1,10 @@
-"""The one error type the emulator raises for a request it refuses: a gRPC status and a message."""
+"""Cloud Tasks' refusals: :class:`emulators.rpc.RpcError` with the real service's codes."""
 
 from __future__ import annotations
 
 import grpc
 
-
-class RpcError(Exception):
-    """A request refused with a real Cloud Tasks status code (INVALID_ARGUMENT, NOT_FOUND, ...)."""
-
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+from emulators.rpc import RpcError
 
 
 def invalid(message: str) -> RpcError:

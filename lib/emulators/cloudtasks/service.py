@@ -17,8 +17,8 @@ from google.protobuf import empty_pb2
 
 from emulators.cloudtasks import queue_ops, task_ops
 from emulators.cloudtasks.dispatcher import Dispatcher
-from emulators.cloudtasks.errors import RpcError
 from emulators.cloudtasks.state import State
+from emulators.rpc import RpcError
 
 SERVICE = "google.cloud.tasks.v2.CloudTasks"
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The one exception the emulator raises for a bad request: a gRPC status and a message.
+"""Firestore's refusals: :class:`emulators.rpc.RpcError` with the real service's codes.
 
 Every handler turns it into the status the real service answers with; anything else that
 escapes a handler becomes INTERNAL (and is logged), so a bad request never stops the server.
@@ -8,14 +8,7 @@ from __future__ import annotations
 
 import grpc
 
-
-class RpcError(Exception):
-    """A request the real Firestore service would refuse with ``code``."""
-
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+from emulators.rpc import RpcError
 
 
 def invalid(message: str) -> RpcError:

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable
 import grpc
 
 from emulators.firestore import paths
-from emulators.firestore.errors import RpcError, aborted, invalid
+from emulators.firestore.errors import aborted, invalid
+from emulators.rpc import RpcError
 
 # ("c", parent, collection_id): one collection; ("g", collection_id or "", under): a group
 Scope = tuple[str, str, str]

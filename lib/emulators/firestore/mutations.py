@@ -10,9 +10,10 @@ from google.protobuf import empty_pb2
 from google.rpc import status_pb2  # type: ignore[import-untyped]
 
 from emulators.firestore import documents, paths, writes
-from emulators.firestore.errors import RpcError, invalid
+from emulators.firestore.errors import invalid
 from emulators.firestore.service import Emulator
 from emulators.firestore.store import Database
+from emulators.rpc import RpcError
 
 BeginTransactionResponsePb = firestore.BeginTransactionResponse.pb()
 CommitResponsePb = firestore.CommitResponse.pb()

@@ -16,10 +16,11 @@ import grpc
 from google.cloud.firestore_v1.types import document, firestore
 from google.protobuf import empty_pb2
 
-from emulators.firestore.errors import RpcError, unimplemented
+from emulators.firestore.errors import unimplemented
 from emulators.firestore.mutations import Mutations
 from emulators.firestore.reads import Reads
 from emulators.firestore.service import Emulator
+from emulators.rpc import RpcError
 
 SERVICE = "google.firestore.v1.Firestore"
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024

@@ -15,8 +15,9 @@ from typing import Any
 
 from google.cloud.firestore_v1.types import document
 
-from emulators.firestore.errors import RpcError, invalid
+from emulators.firestore.errors import invalid
 from emulators.firestore.paths import document_path, path_key
+from emulators.rpc import RpcError
 
 Value = Any  # the protobuf class of google.firestore.v1.Value (generated, untyped)
 Key = tuple[Any, ...]
