@@ -10,6 +10,10 @@ Without a usable cursor (first sync, another calendar, a cursor the provider exp
 lists the calendar in full. A listing has no removals, so afterwards the links of future items
 whose event was not listed are checked one by one (`get`): gone means deleted. Seen event ids
 are kept as 8-byte hashes, the only state that grows with the calendar.
+
+`linked_now` holds (as hashes too) the activities this pull linked to their event for the first
+time: it planned them against the CRM as it is and queued any push they need, so a settings
+reconcile in the same job (e.g. the first sync's "push everything") leaves them alone.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from calsync.domain.link import Link, LinkState
 from calsync.domain.mapping import is_future
 from calsync.errors import CursorExpired
 from calsync.ports import UnitOfWork
-from calsync.sync.actions import Action, Scope
+from calsync.sync.actions import Action, PutLink, Scope
 from calsync.sync.context import Context
 from calsync.sync.executor import apply_actions
 from calsync.sync.planner import plan_change
@@ -85,6 +89,7 @@ class Pull:
         self.lease = ctx.lease
         self.txn_items = txn_items
         self.reevaluate = reevaluate
+        self.linked_now = SeenIds()  # activity ids this pull linked for the first time
 
     def run(self, cursor: str | None) -> PullResult:
         """Pull since `cursor` (None: list in full); a full listing if the cursor expired."""
@@ -150,16 +155,24 @@ class Pull:
         if not changes and cursor is None:
             return
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> set[str]:
             account = self.lease.check(uow)
-            actions = self.plan(uow, changes)
+            actions, unlinked = self._plan(uow, changes)
             apply_actions(uow, self.scope, actions)
             self.lease.extend(uow, account, cursor)
+            return {a.link.activity_id for a in actions if isinstance(a, PutLink)} & unlinked
 
-        self.storage.transaction(work)
+        for activity_id in self.storage.transaction(work):  # what the last attempt committed
+            self.linked_now.add(activity_id)
 
     def plan(self, uow: UnitOfWork, changes: Sequence[EventChange]) -> list[Action]:
         """Read the links and activities of `changes` and plan each one."""
+        return self._plan(uow, changes)[0]
+
+    def _plan(
+        self, uow: UnitOfWork, changes: Sequence[EventChange]
+    ) -> tuple[list[Action], set[str]]:
+        """The plan, and the activities of `changes` that had no link to their event."""
         scope = self.scope
         candidates = {c.id: activity_ids_for_event(scope.account_id, c.id) for c in changes}
         wanted = [i for ids in candidates.values() for i in ids]
@@ -178,7 +191,8 @@ class Pull:
             activity = activities.get(activity_ids[change.id])
             link = linked[change.id]
             actions += plan_change(scope, change, link, activity, reevaluate=self.reevaluate)
-        return actions
+        unlinked = {activity_ids[c.id] for c in changes if linked[c.id] is None}
+        return actions, unlinked
 
 
 def _owner_of(scope: Scope, change: EventChange) -> str:
