@@ -18,7 +18,7 @@ def _package_sources() -> set[str]:
         "calsync/" + path.relative_to(package).as_posix()
         for path in package.rglob("*")
         if path.is_file()
-        and not {"__pycache__", "devstack", "bench"}.intersection(path.parts)
+        and not {"__pycache__", "devstack", "bench"}.intersection(path.relative_to(package).parts)
         and path.suffix != ".pyc"
     }
 
