@@ -18,7 +18,7 @@ def _package_sources() -> set[str]:
         "calsync/" + path.relative_to(package).as_posix()
         for path in package.rglob("*")
         if path.is_file()
-        and not {"__pycache__", "devstack"}.intersection(path.parts)
+        and not {"__pycache__", "devstack", "bench"}.intersection(path.relative_to(package).parts)
         and path.suffix != ".pyc"
     }
 
@@ -37,7 +37,7 @@ def test_the_bundle_holds_main_requirements_and_the_package(tmp_path: Path) -> N
     assert set(bundle.files) == {"main.py", "requirements.txt"} | _package_sources()
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert on_disk == set(bundle.files) | {MARKER}
-    never = ("emulators", "devstack", "__pycache__")
+    never = ("emulators", "devstack", "calsync/bench/", "__pycache__")
     assert not [name for name in bundle.files if any(part in name for part in never)]
     assert "calsync/http/entry.py" in bundle.files
 

@@ -4,8 +4,8 @@
 bundle/
   main.py            functions/main.py: the six entry points
   requirements.txt   functions/requirements.txt: pinned from the lock file
-  calsync/           the product package (no caches; the emulators and the local stack,
-                     calsync.devstack, are never deployed)
+  calsync/           the product package (no caches; the emulators, the local stack
+                     calsync.devstack and the benchmarks calsync.bench are never deployed)
 ```
 
 Google's Python buildpack installs `requirements.txt` and serves `main.py`; `calsync` is found
@@ -28,8 +28,9 @@ from pathlib import Path
 MARKER = ".calsync-bundle"
 ENTRY_FILES = {"main.py": "functions/main.py", "requirements.txt": "functions/requirements.txt"}
 PACKAGE = "calsync"
-# devstack runs the local cloud (it imports the emulators): a developer tool, never deployed.
-_SKIPPED_DIRS = frozenset({"__pycache__", "devstack"})
+# devstack runs the local cloud and bench measures on it (both import the emulators):
+# developer tools, never deployed.
+_SKIPPED_DIRS = frozenset({"__pycache__", "devstack", "bench"})
 _SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 

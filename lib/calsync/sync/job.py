@@ -40,7 +40,7 @@ from calsync.sync.context import Context
 from calsync.sync.jobs import JobOutcome, JobResult, coalesced
 from calsync.sync.lease import Lease, LeaseLost, SyncStopped, close, take_lease
 from calsync.sync.moves import Moves
-from calsync.sync.pull import Pull, PullResult
+from calsync.sync.pull import Pull, PullResult, SeenIds
 from calsync.sync.push import Item, Push, PushReport
 from calsync.sync.reconcile import Reconcile, what_changed
 
@@ -169,7 +169,7 @@ class _Run:
         self.pulled = pull.run(self._cursor(todo))
         push = Push(ctx, batch=self.config.push_batch, max_attempts=self.config.max_push_attempts)
         self.report = push.report
-        for items in self._settings_pushes(todo):
+        for items in self._settings_pushes(todo, pull.linked_now):
             push.push_ids(items)
         self.reconciled = True
         push.outbox()
@@ -190,7 +190,9 @@ class _Run:
             return None
         return sync.cursor
 
-    def _settings_pushes(self, todo: Reconcile) -> Iterator[Iterator[Item]]:
+    def _settings_pushes(self, todo: Reconcile, linked_now: SeenIds) -> Iterator[Iterator[Item]]:
+        """What the settings change asks to push; not what this job's pull just linked (it
+        planned those against the current settings and queued what they need)."""
         session = self.job.storage.session()
         account_id, scope = self.account.id, self.scope
         if todo.drop_types or todo.refresh_links:
@@ -202,12 +204,17 @@ class _Run:
                 and link.calendar_id == scope.calendar_id
                 and (link.base is None or is_future(link.base, scope.now))
                 and (todo.refresh_links or link.activity_type in dropped)
+                and link.activity_id not in linked_now
             )
         if todo.push_types:
             activities = session.activities.for_owner(
                 scope.company_id, scope.user_id, ends_after=scope.now, types=todo.push_types
             )
-            yield (Item(activity.id, activity.version) for activity in activities)
+            yield (
+                Item(activity.id, activity.version)
+                for activity in activities
+                if activity.id not in linked_now
+            )
 
     # -- recording the result -----------------------------------------------------------------
 

@@ -1,10 +1,11 @@
 """The account lease: one job per account at a time.
 
 Taking the lease is a transaction on the account (read it, write `lease_holder`/`lease_until`),
-so of two jobs starting together exactly one wins; the other is told BUSY. The holder renews
-the lease in every transaction it commits (and checks it still holds it), and releases it in
-its closing transaction. A job that dies keeps the lease until `lease_until`; after that any job
-(or the fan-out tick) may take it over.
+so of two jobs starting together exactly one wins; the other is told BUSY. The holder checks
+that it still holds the lease in every transaction it commits, renews it there once half of it
+has passed (a write of the account, which a long job needs now and then, not every few hundred
+events), and releases it in its closing transaction. A job that dies keeps the lease until
+`lease_until`; after that any job (or the fan-out tick) may take it over.
 """
 
 from __future__ import annotations
@@ -84,8 +85,13 @@ class Lease:
     def extend(
         self, uow: UnitOfWork, account: Account, cursor: str | None = None, **sync: Any
     ) -> None:
-        """Extend the lease; store `cursor` (if given) and any other `sync` state changes."""
-        state = evolve(account.sync, lease_until=self.clock.now() + self.ttl, **sync)
+        """Store `cursor` (if given) and any other `sync` state changes, extending the lease;
+        with nothing to store, extend it only if less than half of it is left."""
+        now = self.clock.now()
+        until = account.sync.lease_until
+        if cursor is None and not sync and until is not None and until - now > self.ttl / 2:
+            return
+        state = evolve(account.sync, lease_until=now + self.ttl, **sync)
         if cursor is not None:
             state = evolve(state, cursor=cursor, cursor_calendar_id=self.calendar_id)
         uow.accounts.put(evolve(account, sync=state))

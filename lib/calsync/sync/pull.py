@@ -12,7 +12,12 @@ whose event was not listed are checked one by one (`get`): gone means deleted. S
 are kept as 8-byte hashes, the only state that grows with the calendar. The listing's cursor is
 stored before anything is pushed, so a later job always sees what a crashed push left.
 
-`drain` takes in the last changes of a calendar the account is leaving (see sync/moves.py).
+`linked_now` holds (as hashes too) the activities this pull linked to their event for the first
+time: it planned them against the CRM as it is and queued any push they need, so a settings
+reconcile in the same job (e.g. the first sync's "push everything") leaves them alone.
+
+`drain` takes in the last changes of a calendar the account is leaving (see sync/moves.py); its
+links do not count as new.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from calsync.domain.link import Link, LinkState
 from calsync.domain.mapping import is_future
 from calsync.errors import CursorExpired
 from calsync.ports import UnitOfWork
-from calsync.sync.actions import Action, Scope
+from calsync.sync.actions import Action, PutLink, Scope
 from calsync.sync.context import Context
 from calsync.sync.executor import apply_actions
 from calsync.sync.planner import plan_change
@@ -88,6 +93,7 @@ class Pull:
         self.lease = ctx.lease
         self.txn_items = txn_items
         self.reevaluate = reevaluate
+        self.linked_now = SeenIds()  # activity ids this pull linked for the first time
 
     def run(self, cursor: str | None) -> PullResult:
         """Pull since `cursor` (None: list in full); a full listing if the cursor expired."""
@@ -175,21 +181,31 @@ class Pull:
         if not changes and cursor is None:
             return
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> set[str]:
             account = self.lease.check(uow)
-            actions = self.plan(uow, changes, known_only=known_only)
+            actions, unlinked = self._plan(uow, changes, known_only=known_only)
             apply_actions(uow, self.scope, actions)
             self.lease.extend(uow, account, cursor)
+            if known_only:  # draining the calendar being left: nothing here is newly linked
+                return set()
+            return {a.link.activity_id for a in actions if isinstance(a, PutLink)} & unlinked
 
-        self.storage.transaction(work)
+        for activity_id in self.storage.transaction(work):  # what the last attempt committed
+            self.linked_now.add(activity_id)
 
     def plan(
         self, uow: UnitOfWork, changes: Sequence[EventChange], *, known_only: bool = False
     ) -> list[Action]:
         """Read the links and activities of `changes` and plan each one (`known_only`: only
         those of linked events and of events stamped as ours)."""
+        return self._plan(uow, changes, known_only=known_only)[0]
+
+    def _plan(
+        self, uow: UnitOfWork, changes: Sequence[EventChange], *, known_only: bool = False
+    ) -> tuple[list[Action], set[str]]:
+        """The plan, and the activities of `changes` that had no link to their event."""
         if not changes:
-            return []
+            return [], set()
         scope = self.scope
         candidates = {c.id: activity_ids_for_event(scope.account_id, c.id) for c in changes}
         wanted = [i for ids in candidates.values() for i in ids]
@@ -215,7 +231,8 @@ class Pull:
             if known_only and link is None and not _stamped(change):
                 continue
             actions += plan_change(scope, change, link, activity, reevaluate=self.reevaluate)
-        return actions
+        unlinked = {activity_ids[c.id] for c in changes if linked[c.id] is None}
+        return actions, unlinked
 
 
 def _stamped(change: EventChange) -> bool:

@@ -124,6 +124,12 @@ class Push:
             return False
         ids = [item.activity_id for item in items]
 
+        def kept(actions: Sequence[Action]) -> list[Action]:
+            # A settings push has no outbox entry to clear, and checking for one would read
+            # each item's entry: an entry made meanwhile is pushed (as a no-op) and cleared
+            # by the outbox pass.
+            return [a for a in actions if not (synthetic and isinstance(a, ClearOutbox))]
+
         def work(uow: UnitOfWork) -> bool:
             account = self.lease.check(uow)
             activities = uow.activities.get_many(self.scope.company_id, ids)
@@ -131,9 +137,7 @@ class Push:
             actions: list[Action] = []
             retry = False
             for item, step, result in answered:
-                actions += [
-                    a for a in step.actions if not (synthetic and isinstance(a, ClearOutbox))
-                ]
+                actions += kept(step.actions)
                 if step.write is None or result is None:
                     continue
                 settled = plan_outcome(
@@ -146,7 +150,7 @@ class Push:
                     version=item.version,
                 )
                 retry = retry or settled.retry
-                actions += settled.actions
+                actions += kept(settled.actions)
             apply_actions(uow, self.scope, actions)
             self.lease.extend(uow, account)
             return retry

@@ -1,0 +1,224 @@
+"""`change_latency` and `cost_per_change`: single edits on each side, through the whole stack.
+
+Latency: a CRM edit is a PATCH to the activities API, timed until the Google event shows it
+(frontend API -> outbox -> task -> worker -> Google); a Google edit is the person's own edit
+in the simulator, timed until the activities API shows it (-> push -> webhook -> task -> worker
+-> CRM). Each edit starts once the previous one and its echo (the notification of calsync's own
+write) are done, so every edit is a single edit; probes poll every 10 ms.
+
+Cost: per kind of change (create, update, delete on each side), the emulators' counters around
+the change and everything it set off, until the sync queue stays empty: calsync's Google calls
+and quota units (the person's own edit in Google is taken off), Firestore reads, writes and
+deletes, task dispatches, and function invocations (the API call, webhook calls, worker calls).
+
+The baseline runs its sync at once after each change (as if pushed there instantly), and once
+more after writing to Google (the notification of its own write, which it cannot tell apart).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from calsync.bench.change_setup import NaivePair, Pair, quiet, until
+from calsync.bench.changes import KINDS, CrmSide, NaiveSide, own_calls
+from calsync.bench.context import Bench, percentile
+from calsync.bench.counters import Delta
+from calsync.bench.report import Check, Figure
+
+BETWEEN_EDITS = 0.3  # the queue stays empty this long before the next edit
+AFTER_CHANGE = 0.6  # ... and this long before a change's costs are read
+QUOTA_TARGET = {"create": 1, "update": 2, "delete": 1}
+COSTS = ("firestore_reads", "firestore_writes", "task_dispatches", "function_invocations")
+
+
+# -- change_latency ---------------------------------------------------------------------------
+
+
+def _timed(edit: Callable[[], object], seen: Callable[[], bool]) -> float:
+    began = time.perf_counter()
+    edit()
+    until("the edit on the other side", seen)
+    return time.perf_counter() - began
+
+
+def _summary(prefix: str, seconds: list[float]) -> dict[str, float]:
+    millis = [s * 1000 for s in seconds]
+    return {
+        f"{prefix}_p50_ms": round(percentile(millis, 0.5), 1),
+        f"{prefix}_p95_ms": round(percentile(millis, 0.95), 1),
+        f"{prefix}_max_ms": round(max(millis), 1),
+    }
+
+
+@dataclass(frozen=True)
+class Edits:
+    """How to edit each side with a new title, and how to see it arrive on the other."""
+
+    crm_edit: Callable[[str], object]
+    crm_seen: Callable[[str], bool]
+    google_edit: Callable[[str], object]
+    google_seen: Callable[[str], bool]
+    pause: Callable[[], None] = lambda: None
+
+    def latencies(self, count: int) -> dict[str, float]:
+        to_google, to_crm = [], []
+        for i in range(count):
+            subject, summary = f"CRM edit {i}", f"Google edit {i}"
+            to_google.append(
+                _timed(partial(self.crm_edit, subject), partial(self.crm_seen, subject))
+            )
+            self.pause()
+            to_crm.append(
+                _timed(partial(self.google_edit, summary), partial(self.google_seen, summary))
+            )
+            self.pause()
+        return {**_summary("crm_to_google", to_google), **_summary("google_to_crm", to_crm)}
+
+
+def change_latency(bench: Bench, pair: Pair, naive: NaivePair) -> Figure:
+    edits = bench.sizes.latency_edits
+    bench.say(f"change_latency: {edits} edits on each side")
+    values = Edits(
+        lambda s: pair.client.edit_activity(pair.activity_id, subject=s),
+        lambda s: pair.event_summary(pair.activity_event) == s,
+        lambda s: pair.google.patch(pair.calendar_id, pair.event_id, {"summary": s}),
+        lambda s: pair.subject(pair.imported_id) == s,
+        lambda: quiet(bench, BETWEEN_EDITS),
+    ).latencies(edits)
+    naive_event = naive.activity_event()
+
+    def naive_crm_edit(subject: str) -> None:
+        naive.sync.crm_update(naive.activity_id, subject=subject)
+        naive.sync.run()
+
+    def naive_google_edit(summary: str) -> None:
+        naive.google.patch(naive.calendar_id, naive.event_id, {"summary": summary})
+        naive.sync.run()
+
+    baseline = Edits(
+        naive_crm_edit,
+        lambda s: naive.event_summary(naive_event) == s,
+        naive_google_edit,
+        lambda s: naive.subject_of(naive.event_id) == s,
+    ).latencies(bench.sizes.naive_latency_edits)
+    return Figure(
+        "change_latency",
+        {"edits_per_side": edits, **values},
+        checks=[
+            Check("crm_to_google_p50_ms", "<=", 500),
+            Check("crm_to_google_p95_ms", "<=", 1500),
+            Check("google_to_crm_p50_ms", "<=", 500),
+            Check("google_to_crm_p95_ms", "<=", 1500),
+        ],
+        baseline=baseline,
+        shown=["edits_per_side", "crm_to_google_max_ms", "google_to_crm_max_ms"],
+        notes=(
+            f"single edits on the local stack, calendar of {bench.sizes.calendar_background} "
+            "synced events; the baseline syncs at once after each edit "
+            f"({bench.sizes.naive_latency_edits} edits per side)"
+        ),
+    )
+
+
+# -- cost_per_change --------------------------------------------------------------------------
+
+
+def _costs(bench: Bench, email: str, delta: Delta, own: Counter[str], api: int) -> dict[str, int]:
+    """calsync's share of what the counters saw (the person's own edit taken off)."""
+    billed = delta.billed("(default)")
+    dispatched = delta.tasks(bench.stack.sync_queue).get("dispatched", 0)
+    mine = sum(own.values())
+    return {
+        "quota_units": delta.quota_units(email) - mine,
+        "list_units": delta.google_calls().get("events.list", 0),
+        "google_requests": delta.google_http_requests() - mine,
+        "firestore_reads": billed.get("reads", 0),
+        "firestore_writes": billed.get("writes", 0),
+        "firestore_deletes": billed.get("deletes", 0),
+        "task_dispatches": dispatched,
+        "function_invocations": api + delta.push_sent() + dispatched,
+    }
+
+
+def _naive_costs(naive: NaivePair, delta: Delta, own: Counter[str]) -> dict[str, int]:
+    billed = delta.billed(naive.database)
+    mine = sum(own.values())
+    return {
+        "quota_units": delta.quota_units(naive.google.email) - mine,
+        "list_units": delta.google_calls().get("events.list", 0),
+        "google_requests": delta.google_http_requests() - mine,
+        "firestore_reads": billed.get("reads", 0),
+        "firestore_writes": billed.get("writes", 0),
+        "firestore_deletes": billed.get("deletes", 0),
+    }
+
+
+Runs = dict[str, list[dict[str, int]]]
+
+
+def _per_change(bench: Bench, pair: Pair) -> Runs:
+    runs: Runs = {kind: [] for kind in KINDS}
+    for round_ in range(bench.sizes.cost_changes):
+        side = CrmSide(pair, bench.sizes.calendar_background + 10 + round_)
+        for kind in KINDS:
+            _, delta, _ = bench.measured(partial(_settled, bench, side.make, kind))
+            until(f"{kind} on the other side", partial(side.arrived, kind))
+            api = 1 if kind.startswith("crm") else 0
+            runs[kind].append(_costs(bench, pair.google.email, delta, own_calls(kind), api))
+    return runs
+
+
+def _settled(bench: Bench, make: Callable[[str], None], kind: str) -> None:
+    make(kind)
+    quiet(bench, AFTER_CHANGE)
+
+
+def _naive_per_change(bench: Bench, naive: NaivePair) -> Runs:
+    runs: Runs = {kind: [] for kind in KINDS}
+    for round_ in range(bench.sizes.cost_changes):
+        side = NaiveSide(naive, bench.sizes.calendar_background + 10 + round_)
+        for kind in KINDS:
+            _, delta, _ = bench.measured(partial(side.make, kind))
+            runs[kind].append(_naive_costs(naive, delta, own_calls(kind)))
+    return runs
+
+
+def _means(runs: Runs) -> dict[str, float]:
+    values: dict[str, float] = {}
+    every: dict[str, list[int]] = {}
+    for kind, measured in runs.items():
+        for metric in measured[0]:
+            numbers = [m[metric] for m in measured]
+            values[f"{kind}_{metric}"] = round(sum(numbers) / len(numbers), 2)
+            every.setdefault(metric, []).extend(numbers)
+    for metric, numbers in every.items():
+        values[f"all_{metric}"] = round(sum(numbers) / len(numbers), 2)
+    return values
+
+
+def cost_per_change(bench: Bench, pair: Pair, naive: NaivePair) -> Figure:
+    bench.say(f"cost_per_change: {bench.sizes.cost_changes} change(s) of each kind")
+    values: dict[str, Any] = {"changes_per_kind": bench.sizes.cost_changes}
+    values |= _means(_per_change(bench, pair))
+    checks = [
+        Check(f"{kind}_quota_units", "<=", QUOTA_TARGET[kind.partition("_")[2]]) for kind in KINDS
+    ]
+    return Figure(
+        "cost_per_change",
+        values,
+        checks=checks,
+        baseline=_means(_naive_per_change(bench, naive)),
+        shown=["changes_per_kind", *(f"all_{metric}" for metric in COSTS)],
+        notes=(
+            "means per propagated change, each measured alone until the sync queue stayed "
+            "empty; calsync's Google calls only (the person's own edit is taken off); "
+            "<kind>_list_units: the units spent listing the calendar's changes (the job's own "
+            "and the one the notification of calsync's own write sets off); calendar of "
+            f"{bench.sizes.calendar_background} synced events"
+        ),
+    )
