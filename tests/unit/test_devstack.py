@@ -8,8 +8,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from calsync.devstack.cloud import Cloud
 from calsync.devstack.commands import RedactOAuthParams
 from calsync.devstack.seed import seed, seeded_user
+from calsync.devstack.settings import Tuning, stack_settings
 from calsync.devstack.state import StateDir
 from calsync.devstack.timeline import StepFailed, Timeline
 from calsync.domain.activity import LinkedItemKind
@@ -77,3 +79,16 @@ def test_oauth_codes_and_states_never_reach_the_request_log() -> None:
     assert (
         record.getMessage() == '"GET /oauth/callback?code=***&scope=email&state=*** HTTP/1.1" 302'
     )
+
+
+def test_the_stack_runs_the_production_adapters_fast_and_unpaced(tmp_path: Path) -> None:
+    cloud = Cloud("127.0.0.1:1", None, "127.0.0.1:2", "127.0.0.1:3", "http://127.0.0.1:4")
+    settings = stack_settings(cloud, "http://127.0.0.1:5", StateDir(tmp_path), Tuning())
+    assert (settings.storage, settings.calendar, settings.queue) == (
+        "firestore",
+        "google",
+        "cloud_tasks",
+    )
+    assert settings.task_auth
+    assert settings.coalesce_seconds < 0.5
+    assert settings.google_requests_per_minute == 0  # the simulator has no quota unless asked

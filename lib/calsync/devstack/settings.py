@@ -30,6 +30,7 @@ class Tuning:
     poll_interval_seconds: int = 30  # the safety net when push fails (the settings' minimum)
     tick_seconds: float = 5.0  # how often the scheduler stand-in calls the fan-out
     outbox_grace_seconds: int = 10  # outbox entries this old get a job from the fan-out
+    google_requests_per_minute: int = 0  # unpaced: the simulator enforces no quota unless asked
 
 
 def stack_settings(cloud: Cloud, functions_url: str, state: StateDir, tuning: Tuning) -> Settings:
@@ -62,4 +63,5 @@ def stack_settings(cloud: Cloud, functions_url: str, state: StateDir, tuning: Tu
         coalesce_seconds=tuning.coalesce_seconds,
         poll_interval_seconds=tuning.poll_interval_seconds,
         outbox_grace_seconds=tuning.outbox_grace_seconds,
+        google_requests_per_minute=tuning.google_requests_per_minute,
     )

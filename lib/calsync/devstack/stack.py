@@ -142,6 +142,7 @@ class Stack:
             "tuning": {
                 "coalesce_seconds": settings.coalesce_seconds,
                 "poll_interval_seconds": settings.poll_interval_seconds,
+                "google_requests_per_minute": settings.google_requests_per_minute,
                 "tick_seconds": self.options.tuning.tick_seconds,
             },
             **self.cloud.describe(),
