@@ -5,10 +5,14 @@ Measured through the official client against a freshly started emulator (or ``ad
 - ``set_per_second``: sequential ``DocumentReference.set()`` calls with ``documents`` already
   in the collection, and ``set_per_second_empty`` into an empty one (a write's cost must not
   grow with its collection);
+- ``concurrent_set_per_second``: the same single-document ``set()`` calls from ``callers``
+  threads at once (as many function instances write at once), into that collection: one
+  caller waits for each answer, so its rate is bounded by the round trip, not by the server;
 - ``batch_commit_ms``: median time of a ``batch_size``-write batch commit into that collection;
 - ``query_ms``: median time of an equality query returning one document out of it;
-- ``noop_set_per_second``: the same ``set()`` loop against a gRPC server whose Commit does
-  nothing: the ceiling that gRPC-Python and the client library allow on this machine;
+- ``noop_set_per_second`` / ``noop_concurrent_set_per_second``: the same ``set()`` loops
+  against a gRPC server whose Commit does nothing: the ceiling that gRPC-Python and the client
+  library allow on this machine;
 - ``engine_set_per_second`` / ``engine_batch_commit_ms``: the same writes handed straight to
   the emulator's Commit handler in-process, i.e. the emulator's own cost without gRPC and
   the client library (which dominate the end-to-end figures on a small machine).
@@ -109,6 +113,22 @@ def _set_rate(collection: firestore.CollectionReference, sets: int) -> float:
     return sets / (time.perf_counter() - started)
 
 
+def _concurrent_set_rate(
+    collection: firestore.CollectionReference, sets: int, callers: int
+) -> float:
+    """`sets` single-document set() calls spread over `callers` threads, per second."""
+    share = sets // callers
+
+    def write(caller: int) -> None:
+        for i in range(share):
+            collection.document(f"c{caller}-{i:07}").set(_doc(i))
+
+    with futures.ThreadPoolExecutor(max_workers=callers) as pool:
+        started = time.perf_counter()
+        list(pool.map(write, range(callers)))
+        return share * callers / (time.perf_counter() - started)
+
+
 def _batch_ms(client: firestore.Client, collection: Any, batches: int, size: int) -> float:
     timings = []
     for round_ in range(batches):
@@ -167,6 +187,7 @@ def run(
     batches: int = 10,
     batch_size: int = 500,
     queries: int = 50,
+    callers: int = 4,
     address: str | None = None,
 ) -> dict[str, float]:
     """Measure and return the figures described in the module docstring."""
@@ -178,6 +199,7 @@ def run(
         big = client.collection("bench")
         _fill(big, client, documents)
         figures["set_per_second"] = _set_rate(big, sets)
+        figures["concurrent_set_per_second"] = _concurrent_set_rate(big, sets, callers)
         figures["batch_commit_ms"] = _batch_ms(client, big, batches, batch_size)
         figures["query_ms"] = _query_ms(big, documents, queries)
         client.close()  # type: ignore[no-untyped-call]
@@ -185,9 +207,12 @@ def run(
         noop = _client(noop_endpoint)
         _set_rate(noop.collection("warm"), min(sets, 200))
         figures["noop_set_per_second"] = _set_rate(noop.collection("bench"), sets)
+        figures["noop_concurrent_set_per_second"] = _concurrent_set_rate(
+            noop.collection("bench"), sets, callers
+        )
         noop.close()  # type: ignore[no-untyped-call]
     rounded = {key: round(value, 2) for key, value in figures.items()}
-    return {"documents": documents, "batch_size": batch_size, **rounded}
+    return {"documents": documents, "batch_size": batch_size, "callers": callers, **rounded}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--callers", type=int, default=4, help="threads for the concurrent rate")
     parser.add_argument("--address", help="an emulator already running (host:port)")
     parser.add_argument("--noop-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
@@ -211,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batches=args.batches,
         batch_size=args.batch_size,
         queries=args.queries,
+        callers=args.callers,
         address=args.address,
     )
     print(json.dumps(figures, indent=2))
