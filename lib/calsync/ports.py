@@ -235,12 +235,19 @@ class Storage(Protocol):
 
 class TaskQueue(Protocol):
     def enqueue_sync(
-        self, account_id: str, *, key: str | None = None, at: datetime | None = None
+        self,
+        account_id: str,
+        *,
+        key: str | None = None,
+        at: datetime | None = None,
+        pull: bool = True,
     ) -> bool:
         """Ask for one sync job of the account, dispatched at `at` (default now).
 
         Jobs enqueued with the same `key` are de-duplicated (the queue refuses a name it has
         seen recently): returns False for such a duplicate, True when a job was enqueued.
+        `pull` reaches the worker with the job: False asks for a push-only job (asked for by
+        CRM changes alone; see `sync/jobs.py`), which pulls only when it must.
         """
         ...
 

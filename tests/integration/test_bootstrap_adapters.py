@@ -45,7 +45,7 @@ def test_firestore_and_cloud_tasks_are_built_from_settings(
     assert adapters.queue.enqueue_sync("acc1", key="sync-acc1-1") is False
     task_receiver.wait_for(1, timeout=10)
     [request] = task_receiver.requests()
-    assert json.loads(request.body) == {"account_id": "acc1"}
+    assert json.loads(request.body) == {"account_id": "acc1", "pull": True}
     token = (request.header("Authorization") or "").removeprefix("Bearer ")
     claims = id_token.verify_token(
         token, Request(), audience=settings.worker_url, certs_url=cloudtasks.admin.certs_url

@@ -32,6 +32,27 @@ def test_changes_to_different_fields_are_both_kept(world: World) -> None:
     assert world.conflicts(account_id) == []
 
 
+def test_a_push_only_job_merges_a_calendar_edit_it_did_not_pull(world: World) -> None:
+    """The CRM change's own job lists nothing; its If-Match update meets the user's edit (STALE)
+    and merges it; the edit's notification comes later and finds nothing left to do."""
+    account_id, activity_id, event_id = _synced(world)
+    world.cal().update(world.cal().email, event_id, location="Room 2")
+    world.crm_update(activity_id, subject="Kickoff (final)")
+    cursor = world.account(account_id).sync.cursor
+    [done] = world.run_jobs()
+    assert done.outcome.value == "done"
+    assert world.account(account_id).sync.cursor == cursor  # it did not pull
+    activity, event = world.activity(activity_id), world.event_for(activity_id)
+    assert activity is not None
+    assert event is not None
+    assert (activity.subject, activity.location) == ("Kickoff (final)", "Room 2")
+    assert (event.summary, event.location) == ("Kickoff (final)", "Room 2")
+    etag = event.etag
+    world.sync()  # the notification of the user's edit (and of calsync's update)
+    assert world.event_for(activity_id).etag == etag
+    assert world.conflicts(account_id) == []
+
+
 def test_the_later_calendar_change_of_a_field_wins_and_is_recorded(world: World) -> None:
     account_id, activity_id, event_id = _synced(world)
     world.crm_update(activity_id, subject="From the CRM")

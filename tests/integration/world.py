@@ -205,27 +205,31 @@ class World:
             write = delete_activity if delete else save_activity
             return write(uow, activity, accounts, self.clock.now())
 
-        self._enqueue(self.storage.transaction(work))
+        self._enqueue(self.storage.transaction(work), pull=False)  # as the activities API
 
     def link_item(self, item: LinkedItem) -> None:
         self.storage.session().directory.put_linked_item(item)
 
     # -- the engine ------------------------------------------------------------------------------
 
-    def _enqueue(self, account_ids: list[str]) -> None:
+    def _enqueue(self, account_ids: list[str], *, pull: bool = True) -> None:
         for account_id in account_ids:
-            key, at = coalesced(account_id, self.clock.now(), CONFIG.coalesce_window)
-            self.queue.enqueue_sync(account_id, key=key, at=at)
+            key, at = coalesced(account_id, self.clock.now(), CONFIG.coalesce_window, pull=pull)
+            self.queue.enqueue_sync(account_id, key=key, at=at, pull=pull)
 
     def sync(self) -> list[JobResult]:
         """Every syncing account syncs (as after a notification), then what jobs enqueued."""
         self.clock.advance(timedelta(seconds=1))
         syncing = [a.id for a in self._all_accounts() if a.is_syncing]
         self._enqueue(syncing)
+        return self.run_jobs()
+
+    def run_jobs(self) -> list[JobResult]:
+        """Only the jobs asked for so far (CRM changes ask for push-only ones), and theirs."""
         ran: list[JobResult] = []
 
-        def run(account_id: str) -> JobResult:
-            result = self.job.run(account_id)
+        def run(account_id: str, *, pull: bool) -> JobResult:
+            result = self.job.run(account_id, pull=pull)
             ran.append(result)
             return result
 

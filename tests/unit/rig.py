@@ -66,8 +66,8 @@ class Rig:
             raise self.auth_error
         return self.provider
 
-    def run(self) -> JobResult:
-        return self.job.run("acc")
+    def run(self, *, pull: bool = True) -> JobResult:
+        return self.job.run("acc", pull=pull)
 
     def change_settings(self, settings: SyncSettings) -> None:
         """As the HTTP layer saves settings."""

@@ -5,7 +5,12 @@ from __future__ import annotations
 import itertools
 import math
 
+from calsync.auth.keyring import LocalKeyring, generate_local_key
+from calsync.auth.vault import CredentialVault
+from calsync.domain import Credentials
+from calsync.providers.memory import MemoryConnector
 from calsync.sync.jobs import JobOutcome
+from pydantic import SecretStr
 
 from tests.unit.rig import Rig
 
@@ -22,6 +27,28 @@ def test_an_idle_incremental_sync_is_one_request_and_three_reads() -> None:
     assert rig.service.requests - requests == 1
     assert rig.storage.reads <= 3
     assert rig.storage.transactions == 2  # take the lease; record the result
+
+
+def test_a_warm_worker_opens_the_calendar_without_reading_the_credentials() -> None:
+    rig = Rig()
+    keyring = LocalKeyring.from_base64(generate_local_key())
+    tokens = Credentials(access_token=SecretStr("ya29.a"), refresh_token=SecretStr("1//r"))
+
+    def warm_vault() -> CredentialVault:
+        vault = CredentialVault(rig.storage, keyring, MemoryConnector(rig.service))
+        rig.job.open_provider = vault.open_provider
+        return vault
+
+    vault = warm_vault()
+    rig.memory.transaction(lambda uow: vault.put(uow, "acc", tokens))
+    rig.run()  # the first sync; its process now holds the tokens
+    rig.storage.reset()
+    assert rig.run().outcome is JobOutcome.DONE
+    assert rig.storage.reads == 3  # the account twice, the outbox query
+    warm_vault()  # another process: it reads the credentials once
+    rig.storage.reset()
+    assert rig.run().outcome is JobOutcome.DONE
+    assert rig.storage.reads == 4
 
 
 def test_an_import_lists_in_pages_and_writes_twice_per_event_in_batches() -> None:

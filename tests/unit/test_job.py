@@ -167,7 +167,10 @@ def test_entries_that_keep_needing_pushes_get_a_follow_up_job() -> None:
     result = rig.run()
     rig.provider.on_page = None
     assert result.outcome is JobOutcome.DONE
-    assert [job.account_id for job in rig.queue.pending] == ["acc"]
+    # CRM changes left over: the follow-up need not pull
+    [follow_up] = rig.queue.pending
+    assert (follow_up.account_id, follow_up.pull) == ("acc", False)
+    assert (follow_up.key or "").startswith("push-acc-")
     rig.clock.advance(timedelta(minutes=1))
     assert rig.run().outcome is JobOutcome.DONE
     [final] = rig.events()

@@ -3,8 +3,9 @@
 Random creates, edits and deletes on both sides (CRM edits through `sync/outbox.py`, as the
 activities API does), recurring series, concurrent edits of one item, settings changes, stop
 and resume, failing provider calls and lost responses, invalidated cursors (410), jobs crashing
-between any two storage or provider calls and being re-run, and a second job started while one
-runs. After a final quiet sync: both sides agree under the mapping, links are one-to-one,
+between any two storage or provider calls and being re-run, a second job started while one
+runs, and push-only jobs (as CRM changes ask for) that leave calendar edits to a later pull.
+After a final quiet sync: both sides agree under the mapping, links are one-to-one,
 nothing is missing or there twice, no edit is lost (or a merge decision, which kept the later
 side, says why), one more sync writes nothing, and the calendar writes stay within a budget
 proportional to what the users did (no loops).
@@ -186,10 +187,12 @@ class SyncMachine(RuleBasedStateMachine):
         kind=st.sampled_from(("503", "429")),
         nth=st.integers(1, 40),
         after=st.booleans(),
+        pull=st.sampled_from((True, True, False)),
     )
-    def sync(self, mode: str, method: str, kind: str, nth: int, after: bool) -> None:
+    def sync(self, *, mode: str, method: str, kind: str, nth: int, after: bool, pull: bool) -> None:
         """A job runs: normally, with a failing call (or a lost response), crashing at its
-        n-th storage or provider call, alongside a second job, or after a 410."""
+        n-th storage or provider call, alongside a second job, or after a 410; pulling first
+        (a notification's or the fan-out's job) or push-only (asked for by CRM changes)."""
         self.users.tick()
         if mode == "failing call":
             error = (
@@ -208,9 +211,9 @@ class SyncMachine(RuleBasedStateMachine):
         elif mode == "second job":
             self.rig.provider.on_page = self._second_job
         try:
-            if self.rig.run().outcome is JobOutcome.BUSY:
+            if self.rig.run(pull=pull).outcome is JobOutcome.BUSY:
                 self.rig.clock.advance(MACHINE.lease_ttl + timedelta(seconds=1))
-                self.rig.run()
+                self.rig.run(pull=pull)
         except Crash:  # the process died: its lease runs out before the task is retried
             self.rig.clock.advance(MACHINE.lease_ttl + timedelta(seconds=1))
         finally:

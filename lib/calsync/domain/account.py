@@ -113,6 +113,9 @@ class Account(BaseModel):
     channel: Channel | None = None
     error: Problem | None = None
     scopes: tuple[str, ...] = ()
+    # Bumped whenever a consent stores new tokens: says whether tokens a process keeps
+    # unsealed (auth/credential_cache.py) are still this account's.
+    credentials_version: int = 0
     created_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     updated_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
 

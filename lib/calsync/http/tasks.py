@@ -44,7 +44,7 @@ def run_job(call: Call) -> Response:
     settings = call.services.settings
     call.caller(settings.task_audience(settings.worker_url))
     body = call.body()
-    return job_response(call.services.worker.run(body.get("account_id")))
+    return job_response(call.services.worker.run(body.get("account_id"), body.get("pull", True)))
 
 
 def tick(call: Call) -> Response:

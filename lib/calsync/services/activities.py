@@ -190,9 +190,11 @@ class ActivityService:
         return problems
 
     def _request_jobs(self, account_ids: Iterable[str]) -> None:
+        """Push-only jobs: a CRM change needs no pull first (its push carries If-Match, and
+        calendar changes have their notifications ask for pulling jobs)."""
         for account_id in account_ids:
             try:
-                self._ctx.request_job(account_id)
+                self._ctx.request_job(account_id, pull=False)
             except QueueError as exc:  # the outbox keeps the change; the fan-out finds it
                 log.warning("job request for account %s failed: %s", account_id, exc.code)
 

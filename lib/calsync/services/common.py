@@ -35,10 +35,12 @@ class ServiceContext:
     vault: CredentialVault
     settings: Settings
 
-    def request_job(self, account_id: str) -> bool:
-        """Ask for a sync job of the account, coalesced with others in the same window."""
-        key, at = coalesced(account_id, self.clock.now(), self.settings.coalesce_window)
-        return self.queue.enqueue_sync(account_id, key=key, at=at)
+    def request_job(self, account_id: str, *, pull: bool = True) -> bool:
+        """Ask for a sync job of the account, coalesced with others in the same window.
+        `pull=False`: asked for by CRM changes alone, the job need not pull first."""
+        now, window = self.clock.now(), self.settings.coalesce_window
+        key, at = coalesced(account_id, now, window, pull=pull)
+        return self.queue.enqueue_sync(account_id, key=key, at=at, pull=pull)
 
     def call_calendar(self, account: Account, work: Callable[[CalendarProvider], T]) -> T:
         """Run `work` against the account's calendar.

@@ -148,6 +148,7 @@ class ConnectService:
                 provider=Provider(pending.provider),
                 email=email,
                 scopes=scopes,
+                credentials_version=1,
                 created_at=now,
                 updated_at=now,
             )
@@ -155,7 +156,14 @@ class ConnectService:
             status = existing.status
             if status is not AccountStatus.SYNCING:
                 status = AccountStatus.READY_TO_CONNECT
-            account = evolve(existing, status=status, error=None, scopes=scopes, updated_at=now)
+            account = evolve(
+                existing,
+                status=status,
+                error=None,
+                scopes=scopes,
+                credentials_version=existing.credentials_version + 1,  # old tokens are dead
+                updated_at=now,
+            )
         self._ctx.vault.put(uow, account.id, grant.credentials)
         uow.accounts.put(account)
         return account.id

@@ -135,8 +135,8 @@ class LifecycleService:
             log.warning("could not revoke the tokens of account %s: %s", account.id, exc.code)
 
     def _forget(self, account_id: str) -> None:
+        self._ctx.vault.forget(account_id)
         session = self._ctx.storage.session()
-        session.credentials.delete(account_id)
         for link in session.links.all(account_id):
             session.links.delete(account_id, link.activity_id)
         while entries := session.outbox.pending(account_id, limit=_PAGE):

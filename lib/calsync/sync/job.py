@@ -4,7 +4,10 @@
 2. Reconcile what changed in the settings since they were last applied (`reconcile.py`):
    move events to a new calendar, then, after the pull, push what added types, removed types
    or the deal/contact option ask for.
-3. Pull the calendar's changes since the cursor, page by page (`pull.py`).
+3. Pull the calendar's changes since the cursor, page by page (`pull.py`). A push-only job
+   (`pull=False`: asked for by CRM changes alone, see `jobs.py`) skips this step unless it
+   must pull: no cursor for the calendar yet, or settings to reconcile (which includes a first
+   sync, a resumed one and an interrupted reconcile).
 4. Push the outbox in batches (`push.py`).
 5. Record the result on the account and release the lease: `last_synced_at`, `next_check_at`
    (the polling interval), `failures` with exponential back-off, `error` as a Problem the user
@@ -13,7 +16,8 @@
 A crash anywhere leaves everything committed so far consistent (each transaction is complete
 on its own) and the rest to be redone by the next job, which finds its own earlier writes by
 their derived ids and marks. Costs, by design: an idle run is one provider request and three
-storage reads (the account when leasing, the empty outbox query, the account when closing).
+storage reads (the account when leasing, the empty outbox query, the account when closing);
+a push-only run makes no provider request beyond its writes.
 """
 
 from __future__ import annotations
@@ -82,7 +86,8 @@ class SyncJob:
         self.queue = queue
         self.config = config
 
-    def run(self, account_id: str) -> JobResult:
+    def run(self, account_id: str, *, pull: bool = True) -> JobResult:
+        """One job of the account; `pull=False` for a push-only one (it pulls if it must)."""
         holder = uuid.uuid4().hex
         config = self.config
         taken = take_lease(
@@ -95,7 +100,7 @@ class SyncJob:
         )
         if isinstance(taken, JobResult):
             return taken
-        return _Run(self, taken, holder).execute()
+        return _Run(self, taken, holder, pull=pull).execute()
 
     def backoff(self, failures: int) -> timedelta:
         """The wait after `failures` consecutive failed jobs: doubling, capped."""
@@ -107,9 +112,10 @@ class SyncJob:
 class _Run:
     """One execution of the job for a leased account."""
 
-    def __init__(self, job: SyncJob, account: Account, holder: str) -> None:
+    def __init__(self, job: SyncJob, account: Account, holder: str, *, pull: bool) -> None:
         assert account.settings is not None
         self.job, self.account, self.holder = job, account, holder
+        self.asked_to_pull = pull
         self.settings: SyncSettings = account.settings
         self.config = job.config
         self.now = job.clock.now()
@@ -166,7 +172,9 @@ class _Run:
             for left in moves.sources(also=sync.cursor_calendar_id):
                 pull.drain(left, sync.cursor if left == sync.cursor_calendar_id else None)
             moves.run()
-        self.pulled = pull.run(self._cursor(todo))
+        cursor = self._cursor(todo)
+        if self.asked_to_pull or todo.needed or cursor is None:
+            self.pulled = pull.run(cursor)
         push = Push(ctx, batch=self.config.push_batch, max_attempts=self.config.max_push_attempts)
         self.report = push.report
         for items in self._settings_pushes(todo, pull.linked_now):
@@ -255,9 +263,10 @@ class _Run:
             return evolve(account, sync=sync, error=None, updated_at=end)
 
         self._close(update)
-        if self.report.leftover:
-            key, at = coalesced(self.account.id, end, self.config.coalesce_window)
-            self.job.queue.enqueue_sync(self.account.id, key=key, at=at)
+        if self.report.leftover:  # CRM changes only: the follow-up need not pull
+            window = self.config.coalesce_window
+            key, at = coalesced(self.account.id, end, window, pull=False)
+            self.job.queue.enqueue_sync(self.account.id, key=key, at=at, pull=False)
         detail = f"{self.report.writes} calendar writes in {self.report.calls} calls"
         return JobResult(JobOutcome.DONE, detail=detail)
 

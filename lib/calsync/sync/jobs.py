@@ -4,6 +4,13 @@ A job is asked for by a CRM change, a calendar notification, the fan-out tick or
 Requests inside one coalescing window share a task name and a dispatch time at the window's
 end: the queue keeps one task per name, and because that task runs after every request of its
 window was made, it sees all their changes. A request after the window gets the next name.
+
+A request says whether the job must pull the calendar's changes first. Only CRM changes (the
+activities API, and a job's follow-up for outbox entries it left) ask for a push-only job: its
+updates carry If-Match, so a calendar edit it did not pull still surfaces (STALE, merged), and
+every calendar change has its notification ask for a pulling job. Push-only requests coalesce
+under a name of their own ("push-..." against "sync-..."), so a push-only request and a pulling
+one in the same window never swallow each other.
 """
 
 from __future__ import annotations
@@ -33,9 +40,13 @@ class JobResult:
         return self.outcome in (JobOutcome.BUSY, JobOutcome.RETRY)
 
 
-def coalesced(account_id: str, now: datetime, window: timedelta) -> tuple[str, datetime]:
-    """The task key and dispatch time for a job request made at `now`."""
+def coalesced(
+    account_id: str, now: datetime, window: timedelta, *, pull: bool = True
+) -> tuple[str, datetime]:
+    """The task key and dispatch time for a job request made at `now` (`pull`: a job that
+    pulls first; else a push-only one)."""
     seconds = window.total_seconds()
     bucket = math.floor(now.timestamp() / seconds)
     at = datetime.fromtimestamp((bucket + 1) * seconds, UTC)
-    return f"sync-{account_id}-{bucket}", at
+    prefix = "sync" if pull else "push"
+    return f"{prefix}-{account_id}-{bucket}", at

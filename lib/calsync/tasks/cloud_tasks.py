@@ -1,7 +1,8 @@
 """CloudTasksQueue: the TaskQueue port on Google Cloud Tasks.
 
-A sync job is an HTTP task POSTing `{"account_id": ...}` to the worker function, with an OIDC
-token the worker verifies. Coalescing keys become task names: Cloud Tasks refuses a name that
+A sync job is an HTTP task POSTing `{"account_id": ..., "pull": true|false}` to the worker
+function, with an OIDC token the worker verifies (Cloud Tasks retries a task with its body, so
+a retried job keeps its reason). Coalescing keys become task names: Cloud Tasks refuses a name that
 exists or was used recently (ALREADY_EXISTS), which is exactly the de-duplication we want.
 """
 
@@ -49,10 +50,15 @@ class CloudTasksQueue:
         self._deadline = dispatch_deadline
 
     def enqueue_sync(
-        self, account_id: str, *, key: str | None = None, at: datetime | None = None
+        self,
+        account_id: str,
+        *,
+        key: str | None = None,
+        at: datetime | None = None,
+        pull: bool = True,
     ) -> bool:
         task = tasks_v2.Task(
-            http_request=self._request(account_id),
+            http_request=self._request(account_id, pull),
             dispatch_deadline=duration_pb2.Duration(seconds=int(self._deadline.total_seconds())),
         )
         if key is not None:
@@ -69,12 +75,12 @@ class CloudTasksQueue:
             raise QueueError(f"Cloud Tasks refused the job: {exc.message}") from exc
         return True
 
-    def _request(self, account_id: str) -> tasks_v2.HttpRequest:
+    def _request(self, account_id: str, pull: bool) -> tasks_v2.HttpRequest:
         request = tasks_v2.HttpRequest(
             http_method=tasks_v2.HttpMethod.POST,
             url=self._worker_url,
             headers={"Content-Type": "application/json"},
-            body=json.dumps({"account_id": account_id}).encode(),
+            body=json.dumps({"account_id": account_id, "pull": pull}).encode(),
         )
         if self._service_account:
             request.oidc_token = tasks_v2.OidcToken(

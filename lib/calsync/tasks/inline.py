@@ -7,9 +7,9 @@ used recently), and runs them only when asked, so tests decide when jobs happen.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from calsync.clock import FakeClock
 
@@ -19,6 +19,13 @@ class QueuedJob:
     account_id: str
     key: str | None
     at: datetime | None
+    pull: bool = True
+
+
+class Runner(Protocol):
+    """What runs a job (the engine's `SyncJob.run`, or a test's stand-in)."""
+
+    def __call__(self, account_id: str, *, pull: bool) -> object: ...
 
 
 class InlineTaskQueue:
@@ -30,7 +37,12 @@ class InlineTaskQueue:
         self.duplicates = 0
 
     def enqueue_sync(
-        self, account_id: str, *, key: str | None = None, at: datetime | None = None
+        self,
+        account_id: str,
+        *,
+        key: str | None = None,
+        at: datetime | None = None,
+        pull: bool = True,
     ) -> bool:
         with self._lock:
             if key is not None and key in self._seen:
@@ -38,7 +50,7 @@ class InlineTaskQueue:
                 return False
             if key is not None:
                 self._seen.add(key)
-            self._pending.append(QueuedJob(account_id, key, at))
+            self._pending.append(QueuedJob(account_id, key, at, pull))
             self.enqueued += 1
             return True
 
@@ -53,14 +65,13 @@ class InlineTaskQueue:
             jobs, self._pending = self._pending, []
             return jobs
 
-    def run_pending(
-        self, run: Callable[[str], object], *, clock: FakeClock | None = None, rounds: int = 20
-    ) -> int:
+    def run_pending(self, run: Runner, *, clock: FakeClock | None = None, rounds: int = 20) -> int:
         """Run pending jobs (and the jobs they enqueue) until none is left; returns how many ran.
 
-        Several requests for the same account in one round run once, as coalesced tasks do.
-        With a FakeClock, time first moves to the latest dispatch time of the round: a job never
-        runs before its coalescing window has closed, as with the real queue.
+        Several requests for the same account in one round run once, as coalesced tasks do
+        (pulling if any of them asked for a pull). With a FakeClock, time first moves to the
+        latest dispatch time of the round: a job never runs before its coalescing window has
+        closed, as with the real queue.
         """
         ran = 0
         for _ in range(rounds):
@@ -70,7 +81,10 @@ class InlineTaskQueue:
             due = [job.at for job in jobs if job.at is not None]
             if clock is not None and due and max(due) > clock.now():
                 clock.set(max(due))
-            for account_id in dict.fromkeys(job.account_id for job in jobs):
-                run(account_id)
+            pulls: dict[str, bool] = {}
+            for job in jobs:
+                pulls[job.account_id] = pulls.get(job.account_id, False) or job.pull
+            for account_id, pull in pulls.items():
+                run(account_id, pull=pull)
                 ran += 1
         return ran

@@ -61,7 +61,25 @@ def test_worker_maps_job_results_to_statuses(
     assert answer.status_code == status
     assert answer.headers.get("Retry-After") == retry_after
     assert answer.json == {"outcome": result.outcome.value, "detail": result.detail}
-    assert world.ran == ["acc-1"]
+    assert (world.ran, world.pulls) == (["acc-1"], [True])  # pulls unless told otherwise
+
+
+def test_worker_runs_a_push_only_job_when_the_task_says_so(api: Api, world: World) -> None:
+    headers = {"Authorization": f"Bearer {world.task_token(WORKER)}"}
+    for pull in (False, True):
+        body = {"account_id": "acc-1", "pull": pull}
+        assert api("POST", "/worker", user=None, headers=headers, json=body).status_code == 200
+    assert world.pulls == [False, True]
+
+
+@pytest.mark.parametrize("pull", ["false", 0, None, {"x": 1}])
+def test_worker_refuses_a_pull_that_is_not_a_boolean(api: Api, world: World, pull: object) -> None:
+    headers = {"Authorization": f"Bearer {world.task_token(WORKER)}"}
+    body = {"account_id": "acc-1", "pull": pull}
+    answer = api("POST", "/worker", user=None, headers=headers, json=body)
+    assert answer.status_code == 400
+    assert answer.json["error"]["fields"] == {"pull": "must be true or false"}
+    assert world.ran == []
 
 
 @pytest.mark.parametrize(
@@ -99,7 +117,7 @@ def test_fanout_ticks_with_a_scheduler_token(api: Api, world: World) -> None:
 
 def test_task_auth_switched_off_for_the_local_stack() -> None:
     local = settings(task_auth=False)
-    services = bootstrap(local, run_job=lambda account_id: JobResult(JobOutcome.DONE))
+    services = bootstrap(local, run_job=lambda account_id, pull=True: JobResult(JobOutcome.DONE))
     answer = Client(wsgi_app(services)).post("/worker", json={"account_id": "acc-1"})
     assert answer.status_code == 200
 

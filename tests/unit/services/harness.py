@@ -71,6 +71,7 @@ class World:
     clock: FakeClock = field(default_factory=lambda: FakeClock(datetime.now(UTC)))
     result: JobResult = field(default_factory=lambda: JobResult(JobOutcome.DONE))
     ran: list[str] = field(default_factory=list)
+    pulls: list[bool] = field(default_factory=list)  # each job's `pull`, in order
 
     def __post_init__(self) -> None:
         self.calendar = MemoryCalendarService(self.clock)
@@ -105,8 +106,9 @@ class World:
         self.bob = self.add_user("u-bob", "bob@example.com")
         self.eve = self.add_user("u-eve", "eve@other.example", company="c2")
 
-    def _run(self, account_id: str) -> JobResult:
+    def _run(self, account_id: str, *, pull: bool = True) -> JobResult:
         self.ran.append(account_id)
+        self.pulls.append(pull)
         return self.result
 
     # -- the CRM ------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def test_a_registered_adapter_is_picked_without_touching_services(
 
     monkeypatch.setitem(wiring.STORAGES, "elsewhere", factory)
     services = bootstrap(
-        settings(storage="elsewhere"), run_job=lambda _: JobResult(JobOutcome.DONE)
+        settings(storage="elsewhere"), run_job=lambda _, pull=True: JobResult(JobOutcome.DONE)
     )
     assert services.context.storage is made[0]
 

@@ -48,7 +48,10 @@ def test_a_change_writes_the_outbox_of_each_syncing_account_and_asks_for_jobs(wo
     assert entry is not None
     assert (entry.op, entry.activity_version) == ("upsert", 1)
     assert outbox.get(stopped.id, created.id) is None
-    assert [job.account_id for job in world.queue.take()] == [syncing.id]
+    # push-only jobs: a CRM change needs no pull first, and has a task name of its own
+    [job] = world.queue.take()
+    assert (job.account_id, job.pull) == (syncing.id, False)
+    assert (job.key or "").startswith(f"push-{syncing.id}-")
     world.later(seconds=10)
 
     changed = world.services.activities.patch(world.demo, created.id, {"subject": "Kick-off 2"})
@@ -62,6 +65,8 @@ def test_a_change_writes_the_outbox_of_each_syncing_account_and_asks_for_jobs(wo
     assert entry is not None
     assert (entry.op, entry.activity_version) == ("delete", 3)
     assert world.storage.session().activities.get("c1", created.id) is None
+    # the edit and the deletion came in one window: one push-only job
+    assert [(job.account_id, job.pull) for job in world.queue.take()] == [(syncing.id, False)]
 
 
 def test_patch_changes_only_what_is_sent_and_can_switch_to_all_day(world: World) -> None:

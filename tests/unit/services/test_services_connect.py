@@ -119,6 +119,8 @@ def test_connecting_the_same_email_again_refreshes_the_account(world: World) -> 
     again = world.connect(world.demo, "demo@gmail.test")
     assert again.id == first.id
     assert world.storage.session().credentials.get(first.id) != before
+    # new tokens, new version: no process keeps serving the old ones from its cache
+    assert (first.credentials_version, again.credentials_version) == (1, 2)
     assert len(world.services.accounts.for_user(world.demo)) == 1
 
 
@@ -134,6 +136,7 @@ def test_reauthorizing_a_needs_reauth_account_makes_it_ready_with_its_settings(
     world.services.connect.callback(CallbackParams(state_of(url), code, None))
     refreshed = world.account(account.id)
     assert refreshed.status is AccountStatus.READY_TO_CONNECT
+    assert refreshed.credentials_version == account.credentials_version + 1
     assert refreshed.error is None
     assert refreshed.settings is not None
     assert refreshed.settings.sync_type.value == "one_way"

@@ -10,7 +10,13 @@ from calsync.domain.account import Account, AccountStatus, SyncType
 from calsync.domain.link import Conflict, Link, OutboxEntry, Side
 from calsync.domain.schedule import evolve
 from calsync.errors import Conflict as ConflictError
-from calsync.errors import InvalidInput, NeedsReauthorization, NotFound, ProviderUnavailable
+from calsync.errors import (
+    InvalidInput,
+    NeedsReauthorization,
+    NotFound,
+    ProviderAuthError,
+    ProviderUnavailable,
+)
 from calsync.services.connect import CallbackParams
 
 from tests.unit.services.harness import World, state_of
@@ -192,8 +198,11 @@ def test_a_refresh_from_a_running_job_does_not_resurrect_removed_tokens(world: W
     account = world.start(world.demo, "demo@gmail.test")
     credentials = world.services.context.vault.load(account.id)
     assert credentials is not None
+    world.services.context.vault.open_provider(account)  # this process holds its tokens
     world.services.lifecycle.remove(world.demo, account.id)
-    world.services.context.vault._refreshed(account.id, credentials)
+    with pytest.raises(ProviderAuthError):  # ... no more, even for the account as it was
+        world.services.context.vault.open_provider(account)
+    world.services.context.vault._refreshed(account.id, account.credentials_version, credentials)
     assert world.storage.session().credentials.get(account.id) is None
 
 

@@ -24,7 +24,7 @@ def test_a_burst_of_notifications_asks_for_one_job_and_writes_nothing(world: Wor
     writes = world.writes()
     notices = [world.services.webhooks.notify(channel_id, token, "exists") for _ in range(5)]
     assert notices == [Notice.ENQUEUED] * 5
-    assert [job.account_id for job in world.queue.pending] == [account_id]
+    assert [(job.account_id, job.pull) for job in world.queue.pending] == [(account_id, True)]
     assert world.queue.duplicates == 4
     assert world.writes() == writes
 
@@ -61,11 +61,17 @@ def test_a_malformed_channel_id_is_bad_input(world: World, channel_id: str | Non
 def test_the_worker_hands_a_valid_account_id_to_the_job(world: World) -> None:
     world.result = JobResult(JobOutcome.BUSY, retry_after=3)
     assert world.services.worker.run("acc-1").outcome is JobOutcome.BUSY
-    assert world.ran == ["acc-1"]
+    assert world.services.worker.run("acc-2", False).outcome is JobOutcome.BUSY
+    assert (world.ran, world.pulls) == (["acc-1", "acc-2"], [True, False])
     for bad in (None, "", 42, "a/b"):
-        with pytest.raises(InvalidInput):
+        with pytest.raises(InvalidInput) as refused:
             world.services.worker.run(bad)
-    assert world.ran == ["acc-1"]
+        assert set(refused.value.fields) == {"account_id"}
+    for wrong in (None, "false", 0, 1, [True]):
+        with pytest.raises(InvalidInput) as refused:
+            world.services.worker.run("acc-1", wrong)
+        assert set(refused.value.fields) == {"pull"}
+    assert world.ran == ["acc-1", "acc-2"]
 
 
 def test_the_worker_resolves_its_job_only_when_first_needed() -> None:
@@ -73,7 +79,7 @@ def test_the_worker_resolves_its_job_only_when_first_needed() -> None:
 
     def job() -> RunJob:
         built.append(1)
-        return lambda account_id: JobResult(JobOutcome.DONE, detail=account_id)
+        return lambda account_id, pull=True: JobResult(JobOutcome.DONE, detail=account_id)
 
     worker = WorkerService(job)
     assert built == []
