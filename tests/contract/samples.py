@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from calsync.domain import Account, AccountStatus, Activity, OutboxEntry, SyncSettings
+from calsync.domain import (
+    Account,
+    AccountStatus,
+    Activity,
+    Conflict,
+    OutboxEntry,
+    Side,
+    SyncSettings,
+)
 from calsync.domain.activity import Origin
 from calsync.domain.link import Link
 from calsync.domain.schedule import evolve
@@ -64,4 +72,20 @@ def entry(
         op="upsert",
         activity_version=version,
         enqueued_at=T0 + timedelta(minutes=minutes),
+    )
+
+
+def conflict(conflict_id: str, minutes: int = 0, account_id: str = "acc1") -> Conflict:
+    """A CRM-won conflict over an activity's subject, decided `minutes` after T0."""
+    return Conflict(
+        id=conflict_id,
+        account_id=account_id,
+        activity_id="a",
+        event_id="e",
+        field="subject",
+        crm_value="x",
+        calendar_value="y",
+        winner=Side.CRM,
+        reason="r",
+        decided_at=T0 + timedelta(minutes=minutes),
     )

@@ -13,18 +13,16 @@ from calsync.domain import (
     ActivityType,
     Channel,
     ChannelRoute,
-    Conflict,
     LinkedItem,
     LinkedItemKind,
     OAuthState,
-    Side,
     SyncSettings,
     SyncState,
     User,
 )
 from calsync.ports import Storage
 
-from tests.contract.samples import T0, account, activity, entry, link
+from tests.contract.samples import T0, account, activity, conflict, entry, link
 
 # -- accounts -----------------------------------------------------------------------------------
 
@@ -214,20 +212,7 @@ def test_outbox_forgotten_across_accounts(storage: Storage) -> None:
 def test_conflicts_recent_newest_first(storage: Storage) -> None:
     s = storage.session()
     for index in range(3):
-        s.conflicts.add(
-            Conflict(
-                id=f"k{index}",
-                account_id="acc1",
-                activity_id="a",
-                event_id="e",
-                field="subject",
-                crm_value="x",
-                calendar_value="y",
-                winner=Side.CRM,
-                reason="r",
-                decided_at=T0 + timedelta(minutes=index),
-            )
-        )
+        s.conflicts.add(conflict(f"k{index}", index))
     assert [c.id for c in s.conflicts.recent("acc1", limit=2)] == ["k2", "k1"]
     assert s.conflicts.recent("acc2", limit=5) == []
 

@@ -7,13 +7,13 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from calsync.domain import Channel, Conflict, Side, SyncState
+from calsync.domain import Channel, SyncState
 from calsync.domain.schedule import evolve
 from calsync.errors import Contention, StorageError
 from calsync.store.firestore import FirestoreStorage, FirestoreUnitOfWork
 from google.cloud import firestore
 
-from tests.contract.samples import T0, account, activity, entry, link
+from tests.contract.samples import T0, account, activity, conflict, entry, link
 from tests.fixtures.firestore import PROJECT
 
 
@@ -147,20 +147,7 @@ def test_all_day_activities_overlap_by_their_zone_s_midnights(storage: Firestore
 def test_conflicts_can_be_deleted_one_by_one(storage: FirestoreStorage) -> None:
     s = storage.session()
     for index in range(3):
-        s.conflicts.add(
-            Conflict(
-                id=f"k{index}",
-                account_id="acc1",
-                activity_id="a",
-                event_id="e",
-                field="subject",
-                crm_value="x",
-                calendar_value="y",
-                winner=Side.CRM,
-                reason="r",
-                decided_at=T0 + timedelta(minutes=index),
-            )
-        )
+        s.conflicts.add(conflict(f"k{index}", index))
     s.conflicts.delete("acc1", "k1")
     s.conflicts.delete("acc1", "missing")
     assert [c.id for c in s.conflicts.recent("acc1", limit=5)] == ["k2", "k0"]
