@@ -21,6 +21,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from calsync.domain.account import PrivateEvents, SyncSettings
 from calsync.domain.activity import (
@@ -204,17 +205,21 @@ def apply_fields(
     """The activity with `fields` applied (version and updated_at untouched; see `bump`);
     its visibility as `visibility_after` says."""
     visibility, _ = visibility_after(activity, fields.private, settings, base, given)
-    return evolve(
-        activity,
+    return evolve(activity, **_activity_fields(fields), visibility=visibility)
+
+
+def _activity_fields(fields: SyncedFields) -> dict[str, Any]:
+    """The activity's fields that the synced fields carry (visibility aside: it depends on
+    the settings and on what the activity was)."""
+    return {
         **fields.timing_fields(),
-        subject=fields.subject,
-        location=fields.location,
-        public_description=fields.description,
-        busy=fields.busy,
-        visibility=visibility,
-        attendees=fields.attendees,
-        conference_url=fields.conference_url,
-    )
+        "subject": fields.subject,
+        "location": fields.location,
+        "public_description": fields.description,
+        "busy": fields.busy,
+        "attendees": fields.attendees,
+        "conference_url": fields.conference_url,
+    }
 
 
 def bump(activity: Activity, now: datetime) -> Activity:
@@ -238,18 +243,12 @@ def activity_from_event(
         return None
     fields = fields_from_event(event)
     return Activity(
-        **fields.timing_fields(),
+        **_activity_fields(fields),
         id=imported_activity_id(account_id, event.id),
         company_id=company_id,
         owner_id=user_id,
         type=settings.import_as_type,
-        subject=fields.subject,
-        location=fields.location,
-        public_description=fields.description,
-        busy=fields.busy,
         visibility=visibility,
-        attendees=fields.attendees,
-        conference_url=fields.conference_url,
         read_only=event.read_only,
         origin=Origin.CALENDAR,
         source_account_id=account_id,
