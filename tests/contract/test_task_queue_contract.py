@@ -71,8 +71,8 @@ def test_a_push_only_and_a_pulling_request_of_one_window_are_both_kept(
     subject: QueueUnderTest,
 ) -> None:
     now = datetime.now(UTC)
-    pulling, _ = coalesced("acc7", now, timedelta(seconds=60))
-    push_only, _ = coalesced("acc7", now, timedelta(seconds=60), pull=False)
+    (pulling, _), _ = coalesced("acc7", now, timedelta(seconds=60))
+    (push_only, _), _ = coalesced("acc7", now, timedelta(seconds=60), pull=False)
     assert subject.queue.enqueue_sync("acc7", key=push_only, pull=False) is True
     assert subject.queue.enqueue_sync("acc7", key=pulling) is True
     assert subject.queue.enqueue_sync("acc7", key=push_only, pull=False) is False

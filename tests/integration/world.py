@@ -42,7 +42,7 @@ from calsync.providers.memory import MemoryCalendarProvider
 from calsync.providers.memory_calendar import MemoryCalendarService
 from calsync.store.memory import MemoryStorage
 from calsync.sync.job import EngineConfig, SyncJob
-from calsync.sync.jobs import JobResult, coalesced
+from calsync.sync.jobs import JobResult, request_job
 from calsync.sync.outbox import delete_activity, save_activity, syncing_accounts
 from calsync.tasks.inline import InlineTaskQueue
 
@@ -214,8 +214,7 @@ class World:
 
     def _enqueue(self, account_ids: list[str], *, pull: bool = True) -> None:
         for account_id in account_ids:
-            key, at = coalesced(account_id, self.clock.now(), CONFIG.coalesce_window, pull=pull)
-            self.queue.enqueue_sync(account_id, key=key, at=at, pull=pull)
+            request_job(self.queue, account_id, self.clock.now(), CONFIG.coalesce_window, pull=pull)
 
     def sync(self) -> list[JobResult]:
         """Every syncing account syncs (as after a notification), then what jobs enqueued."""

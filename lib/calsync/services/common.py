@@ -16,7 +16,7 @@ from calsync.domain.activity import User
 from calsync.domain.schedule import evolve
 from calsync.errors import InvalidInput, NeedsReauthorization, NotFound, ProviderAuthError
 from calsync.ports import CalendarProvider, Clock, Keyring, Storage, TaskQueue, UnitOfWork
-from calsync.sync.jobs import coalesced
+from calsync.sync.jobs import request_job
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -36,11 +36,11 @@ class ServiceContext:
     settings: Settings
 
     def request_job(self, account_id: str, *, pull: bool = True) -> bool:
-        """Ask for a sync job of the account, coalesced with others in the same window.
-        `pull=False`: asked for by CRM changes alone, the job need not pull first."""
+        """Ask for a sync job of the account, coalesced with others of its window (at once
+        if it is the window's first; see `sync/jobs.py`). `pull=False`: asked for by CRM
+        changes alone, the job need not pull first."""
         now, window = self.clock.now(), self.settings.coalesce_window
-        key, at = coalesced(account_id, now, window, pull=pull)
-        return self.queue.enqueue_sync(account_id, key=key, at=at, pull=pull)
+        return request_job(self.queue, account_id, now, window, pull=pull)
 
     def call_calendar(self, account: Account, work: Callable[[CalendarProvider], T]) -> T:
         """Run `work` against the account's calendar.

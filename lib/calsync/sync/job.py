@@ -41,7 +41,7 @@ from calsync.errors import (
 from calsync.ports import CalendarProvider, Clock, Storage, TaskQueue, UnitOfWork
 from calsync.sync.actions import Scope
 from calsync.sync.context import Context
-from calsync.sync.jobs import JobOutcome, JobResult, coalesced
+from calsync.sync.jobs import JobOutcome, JobResult, request_job
 from calsync.sync.lease import Lease, LeaseLost, SyncStopped, close, take_lease
 from calsync.sync.moves import Moves
 from calsync.sync.pull import Pull, PullResult, SeenIds
@@ -265,8 +265,7 @@ class _Run:
         self._close(update)
         if self.report.leftover:  # CRM changes only: the follow-up need not pull
             window = self.config.coalesce_window
-            key, at = coalesced(self.account.id, end, window, pull=False)
-            self.job.queue.enqueue_sync(self.account.id, key=key, at=at, pull=False)
+            request_job(self.job.queue, self.account.id, end, window, pull=False)
         detail = f"{self.report.writes} calendar writes in {self.report.calls} calls"
         return JobResult(JobOutcome.DONE, detail=detail)
 

@@ -1,9 +1,13 @@
 """What a sync job reports, and how job requests for one account coalesce.
 
 A job is asked for by a CRM change, a calendar notification, the fan-out tick or the job itself.
-Requests inside one coalescing window share a task name and a dispatch time at the window's
-end: the queue keeps one task per name, and because that task runs after every request of its
-window was made, it sees all their changes. A request after the window gets the next name.
+Requests coalesce per window of the account (a leading edge, then a trailing one): the first
+request of a window dispatches at once under the window's task name, so a lone change crosses
+over as fast as a job can run; a request that finds that name taken (a job of this window was
+already asked for, and may have run before this change) asks for the next window's task,
+dispatched at the window's end, which every later request of the window then finds taken too.
+The queue keeps one task per name, so a burst makes at most two jobs a window, and each request
+is followed by a job dispatched after it was made, which therefore sees its change.
 
 A request says whether the job must pull the calendar's changes first. Only CRM changes (the
 activities API, and a job's follow-up for outbox entries it left) ask for a push-only job: its
@@ -19,6 +23,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 
 class JobOutcome(StrEnum):
@@ -40,13 +45,34 @@ class JobResult:
         return self.outcome in (JobOutcome.BUSY, JobOutcome.RETRY)
 
 
+class JobQueue(Protocol):
+    """What a job request needs of the queue (the TaskQueue port's `enqueue_sync`)."""
+
+    def enqueue_sync(
+        self, account_id: str, *, key: str | None = ..., at: datetime | None = ..., pull: bool = ...
+    ) -> bool: ...
+
+
 def coalesced(
     account_id: str, now: datetime, window: timedelta, *, pull: bool = True
-) -> tuple[str, datetime]:
-    """The task key and dispatch time for a job request made at `now` (`pull`: a job that
-    pulls first; else a push-only one)."""
+) -> list[tuple[str, datetime]]:
+    """The task keys and dispatch times a job request made at `now` tries, in order (`pull`: a
+    job that pulls first; else a push-only one): this window's key at once, then the next
+    window's key at this window's end."""
     seconds = window.total_seconds()
     bucket = math.floor(now.timestamp() / seconds)
-    at = datetime.fromtimestamp((bucket + 1) * seconds, UTC)
     prefix = "sync" if pull else "push"
-    return f"{prefix}-{account_id}-{bucket}", at
+    end = datetime.fromtimestamp((bucket + 1) * seconds, UTC)
+    return [(f"{prefix}-{account_id}-{bucket}", now), (f"{prefix}-{account_id}-{bucket + 1}", end)]
+
+
+def request_job(
+    queue: JobQueue, account_id: str, now: datetime, window: timedelta, *, pull: bool = True
+) -> bool:
+    """Ask `queue` for a job of the account, coalesced as the module says. True when a task was
+    enqueued; False when both keys were taken (the window's trailing job, still to come, will
+    see this request's change)."""
+    for key, at in coalesced(account_id, now, window, pull=pull):
+        if queue.enqueue_sync(account_id, key=key, at=at, pull=pull):
+            return True
+    return False

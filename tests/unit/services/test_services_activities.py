@@ -65,8 +65,12 @@ def test_a_change_writes_the_outbox_of_each_syncing_account_and_asks_for_jobs(wo
     assert entry is not None
     assert (entry.op, entry.activity_version) == ("delete", 3)
     assert world.storage.session().activities.get("c1", created.id) is None
-    # the edit and the deletion came in one window: one push-only job
-    assert [(job.account_id, job.pull) for job in world.queue.take()] == [(syncing.id, False)]
+    # the edit and the deletion came in one window: one push-only job at once, one at its end
+    jobs = world.queue.take()
+    assert [(job.account_id, job.pull) for job in jobs] == [(syncing.id, False)] * 2
+    assert jobs[0].at is not None
+    assert jobs[1].at is not None
+    assert jobs[0].at < jobs[1].at
 
 
 def test_patch_changes_only_what_is_sent_and_can_switch_to_all_day(world: World) -> None:

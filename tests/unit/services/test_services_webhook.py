@@ -19,13 +19,19 @@ def _channel(world: World) -> tuple[str, str, str]:
     return account.id, account.channel.id, world.calendar.watches[account.channel.id].token
 
 
-def test_a_burst_of_notifications_asks_for_one_job_and_writes_nothing(world: World) -> None:
+def test_a_burst_of_notifications_asks_for_two_jobs_and_writes_nothing(world: World) -> None:
     account_id, channel_id, token = _channel(world)
     writes = world.writes()
+    now = world.clock.now()
     notices = [world.services.webhooks.notify(channel_id, token, "exists") for _ in range(5)]
     assert notices == [Notice.ENQUEUED] * 5
-    assert [(job.account_id, job.pull) for job in world.queue.pending] == [(account_id, True)]
-    assert world.queue.duplicates == 4
+    # the first at once, the other four in one job at the end of the window
+    jobs = world.queue.pending
+    assert [(job.account_id, job.pull) for job in jobs] == [(account_id, True)] * 2
+    assert jobs[0].at == now
+    assert jobs[1].at is not None
+    assert now < jobs[1].at <= now + world.settings.coalesce_window
+    assert world.queue.duplicates == 1 + 2 * 3
     assert world.writes() == writes
 
 
