@@ -35,7 +35,6 @@ class State:
         self.tombstones: dict[str, float] = {}
         self.counters = Counters()
         self.epoch = 0
-        self.busy = 0
 
     def queue(self, name: names.QueueName) -> QueueRecord:
         record = self.queues.get(name.full)

@@ -114,7 +114,6 @@ def test_rpcs_outside_the_scope_answer_unimplemented(cloudtasks: CloudTasksEmula
     [
         (["--duplicate-rate", "2"], "duplicate_rate"),
         (["--min-dispatch-deadline", "0"], "min_dispatch_deadline_seconds"),
-        (["--workers", "1"], "--workers"),
         (["--http-port", "BUSY"], "in use"),
     ],
 )
@@ -130,12 +129,19 @@ def test_bad_command_line_options_exit_with_a_message(options: list[str], messag
     assert "Traceback" not in done.stderr
 
 
-def test_the_benchmark_runs_at_a_small_size(cloudtasks: CloudTasksEmulator) -> None:
+def test_the_benchmark_runs_at_a_small_size_and_saturates_its_slow_queues(
+    cloudtasks: CloudTasksEmulator,
+) -> None:
+    # 2 x 150 slow attempts in flight at once: more than any fixed pool of workers would hold,
+    # and the fast tasks must arrive while every one of them is still in flight.
     figures = bench.run(
-        tasks=20, slow_tasks=10, fast=5, slow_delay=0.3, bound=2, address=cloudtasks.address
+        tasks=20, slow_tasks=150, fast=5, slow_delay=1.5, bound=2, address=cloudtasks.address
     )
 
     assert figures["tasks"] == 20
     assert figures["dispatch_rate"] > 0
-    assert figures["other_queue_seconds"] < 0.3 + 1.0
+    assert figures["slow_in_flight_peak"] == 300
+    assert figures["saturated"] is True
+    assert figures["other_queue_seconds"] < 1.5
+    assert figures["same_queue_seconds"] < 1.5
     assert figures["bounded_peak"] <= 2
