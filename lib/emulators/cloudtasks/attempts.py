@@ -8,8 +8,11 @@ Headers follow the real service: the task's own headers, except those it compute
 ``-TaskRetryCount`` (earlier attempts), ``-TaskExecutionCount`` (earlier attempts answered with
 a non-5xx status), ``-TaskETA`` (the schedule time in seconds since the epoch) and, on retries,
 ``-TaskPreviousResponse`` (the HTTP status of the previous attempt, when it got one) and
-``-TaskRetryReason`` (the gRPC code name of why the previous attempt failed). A body without
-``Content-Type`` is sent as ``application/octet-stream``.
+``-TaskRetryReason`` (the gRPC code name of why the previous attempt failed).
+
+``Content-Type`` is never added: for HTTP targets the reference says Cloud Tasks does not set
+it (the ``application/octet-stream`` default belongs to App Engine tasks), so a body goes with
+the ``Content-Type`` the task gives, or none.
 """
 
 from __future__ import annotations
@@ -171,8 +174,6 @@ def _headers(task: TaskRecord) -> dict[str, str]:
         and not key.lower().startswith(_RESERVED_PREFIXES)
         and not (oidc and key.lower() == "authorization")
     }
-    if http.body and not any(key.lower() == "content-type" for key in headers):
-        headers["Content-Type"] = "application/octet-stream"
     headers["User-Agent"] = "Google-Cloud-Tasks"
     headers["X-CloudTasks-QueueName"] = task.queue.parsed.queue_id
     headers["X-CloudTasks-TaskName"] = task.task_id
