@@ -114,9 +114,18 @@ def paginate(
 
 
 def _cursor(token: str) -> str | None:
+    """The key a page token carries; INVALID_ARGUMENT for anything this emulator did not issue.
+
+    Only the exact encoding of a key that could be one (printable ASCII) is accepted: base64
+    decoding alone skips characters outside its alphabet, which would turn junk into a token.
+    """
     if not token:
         return None
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid(f"Invalid page_token {token!r}") from None
+        key = base64.urlsafe_b64decode(token.encode("ascii")).decode()
+    except (ValueError, binascii.Error, UnicodeError):
+        key = ""
+    issued = key.isascii() and key.isprintable()  # keys are task ids and queue names
+    if not key or not issued or base64.urlsafe_b64encode(key.encode()).decode() != token:
+        raise invalid(f"Invalid page_token {token!r}: pass the next_page_token of a response")
+    return key
