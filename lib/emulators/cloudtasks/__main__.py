@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from emulators.cloudtasks.server import Emulator
-from emulators.cloudtasks.settings import Settings
+from emulators.cloudtasks.settings import QUEUE_TOMBSTONE, Settings
 from emulators.launch import announce_ready
 
 
@@ -26,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=3600.0,
         help="how long a deleted or finished task name stays taken (default 3600)",
+    )
+    parser.add_argument(
+        "--queue-tombstone-seconds",
+        type=float,
+        default=QUEUE_TOMBSTONE,
+        help=f"how long a deleted queue's name stays taken (default {QUEUE_TOMBSTONE:g}: 3 days)",
     )
     parser.add_argument(
         "--duplicate-rate",
@@ -53,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings(
             duplicate_rate=args.duplicate_rate,
             tombstone_seconds=args.tombstone_seconds,
+            queue_tombstone_seconds=args.queue_tombstone_seconds,
             min_dispatch_deadline_seconds=args.min_dispatch_deadline,
         )
         emulator = Emulator(args.host, args.port, args.http_port, settings)

@@ -48,10 +48,10 @@ class State:
             raise not_found("Task", name.full)
         return record
 
-    def bury(self, name: str, now: float | None = None) -> None:
-        """Keep ``name`` taken for the tombstone window."""
-        moment = time.time() if now is None else now
-        self.tombstones[name] = moment + self.settings.tombstone_seconds
+    def bury(self, name: str, seconds: float) -> None:
+        """Keep ``name`` taken for ``seconds`` (a tombstone window of the settings)."""
+        moment = time.time()
+        self.tombstones[name] = moment + seconds
         if len(self.tombstones) > _SWEEP_AT:
             self.tombstones = {k: v for k, v in self.tombstones.items() if v > moment}
 
@@ -68,7 +68,7 @@ class State:
         """Take a task out of its queue (finished, dropped, deleted) and tombstone its name."""
         task.queue.tasks.pop(task.task_id, None)
         if task.named:
-            self.bury(task.name)
+            self.bury(task.name, self.settings.tombstone_seconds)
         self.counters.bump(task.queue.name, event)
 
     def reset(self) -> None:

@@ -114,6 +114,7 @@ def test_rpcs_outside_the_scope_answer_unimplemented(cloudtasks: CloudTasksEmula
     [
         (["--duplicate-rate", "2"], "duplicate_rate"),
         (["--min-dispatch-deadline", "0"], "min_dispatch_deadline_seconds"),
+        (["--queue-tombstone-seconds", "-1"], "queue_tombstone_seconds"),
         (["--http-port", "BUSY"], "in use"),
     ],
 )
