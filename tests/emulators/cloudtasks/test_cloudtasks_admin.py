@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import pytest
 import requests
@@ -99,6 +100,28 @@ def test_the_duplicate_fault_delivers_succeeded_tasks_twice(
     assert len(received) == len(delivered) == 6
     assert sorted(delivered) == sorted(2 * [name.rsplit("/", 1)[1] for name in names])
     assert cloudtasks.admin.stats()["totals"]["duplicated"] == 3
+
+
+def test_a_duplicate_rate_of_a_half_duplicates_some_tasks_but_not_all(
+    cloudtasks: CloudTasksEmulator, task_receiver: Receiver
+) -> None:
+    cloudtasks.admin.config(duplicate_rate=0.5)
+    queue = cloudtasks.make_queue()
+    for _ in range(40):
+        cloudtasks.http_task(queue.name, task_receiver.url)
+
+    deadline = time.monotonic() + 10
+    while (counts := cloudtasks.admin.stats()["queues"][queue.name])["succeeded"] < 40:
+        assert time.monotonic() < deadline, counts
+        time.sleep(0.05)
+    time.sleep(0.3)
+    per_task = Counter(got.header("X-CloudTasks-TaskName") for got in task_receiver.requests())
+
+    # 40 draws at 1/2: fewer than 6 or more than 34 duplicates has odds below one in 10^5.
+    assert 6 <= counts["duplicated"] <= 34
+    assert len(per_task) == 40
+    assert sorted(set(per_task.values())) == [1, 2]
+    assert sum(per_task.values()) == 40 + counts["duplicated"]
 
 
 def test_rpcs_outside_the_scope_answer_unimplemented(cloudtasks: CloudTasksEmulator) -> None:

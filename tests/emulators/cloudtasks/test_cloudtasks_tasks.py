@@ -217,6 +217,28 @@ def test_run_task_that_fails_is_rescheduled_by_the_retry_config(
     assert after.schedule_time.timestamp() == pytest.approx(time.time() + 30, abs=5)
 
 
+def test_run_task_on_a_task_in_flight_sends_another_attempt_at_once(
+    cloudtasks: CloudTasksEmulator, task_receiver: Receiver
+) -> None:
+    # RunTask: "Cloud Tasks will dispatch the task, even if the task is already running, the
+    # queue has reached its RateLimits or is PAUSED."
+    queue = cloudtasks.make_queue(rate_limits={"max_concurrent_dispatches": 1})
+    task_receiver.respond(delay=1.0, path="/slow")
+    task = cloudtasks.http_task(queue.name, task_receiver.url + "/slow")
+    task_receiver.wait_for(1, path="/slow")
+
+    returned = cloudtasks.client.run_task(name=task.name)
+    first, second = task_receiver.wait_for(2, timeout=5, path="/slow")
+    _wait_until_gone(cloudtasks, task.name)
+    counts = cloudtasks.admin.stats()["queues"][queue.name]
+
+    assert returned.dispatch_count == 2
+    assert second.time - first.time < 1.0  # sent while the first was still in flight
+    assert task_receiver.peak["/slow"] == 2
+    assert [got.header("X-CloudTasks-TaskRetryCount") for got in (first, second)] == ["0", "1"]
+    assert (counts["dispatched"], counts["succeeded"], counts["failed"]) == (2, 1, 0)
+
+
 def _oauth() -> dict[str, object]:
     return {"oauth_token": {"service_account_email": "sa@calsync-test.iam.gserviceaccount.com"}}
 
