@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import resource
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 
 from emulators.cloudtasks.server import Emulator
-from emulators.cloudtasks.settings import Settings
+from emulators.cloudtasks.settings import QUEUE_TOMBSTONE, Settings
 from emulators.launch import announce_ready
 
 
@@ -26,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
         help="how long a deleted or finished task name stays taken (default 3600)",
     )
     parser.add_argument(
+        "--queue-tombstone-seconds",
+        type=float,
+        default=QUEUE_TOMBSTONE,
+        help=f"how long a deleted queue's name stays taken (default {QUEUE_TOMBSTONE:g}: 3 days)",
+    )
+    parser.add_argument(
         "--duplicate-rate",
         type=float,
         default=0.0,
@@ -37,7 +45,6 @@ def _parser() -> argparse.ArgumentParser:
         default=15.0,
         help="smallest dispatch_deadline accepted, in seconds (default 15, as in Cloud Tasks)",
     )
-    parser.add_argument("--workers", type=int, default=128, help="dispatch threads (default 128)")
     parser.add_argument("--verbose", action="store_true", help="log at INFO instead of WARNING")
     return parser
 
@@ -52,14 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings(
             duplicate_rate=args.duplicate_rate,
             tombstone_seconds=args.tombstone_seconds,
+            queue_tombstone_seconds=args.queue_tombstone_seconds,
             min_dispatch_deadline_seconds=args.min_dispatch_deadline,
         )
-        if args.workers < 2:
-            raise ValueError("--workers must be at least 2")
-        emulator = Emulator(args.host, args.port, args.http_port, settings, args.workers)
+        emulator = Emulator(args.host, args.port, args.http_port, settings)
     except (ValueError, OSError) as error:
         print(f"cloudtasks: {error}", file=sys.stderr)
         return 2
+    _allow_many_connections()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -68,6 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop.wait()
     emulator.stop()
     return 0
+
+
+def _allow_many_connections() -> None:
+    """Raise the open-files limit to its hard limit: each attempt in flight holds a socket."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 if __name__ == "__main__":

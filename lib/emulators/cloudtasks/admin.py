@@ -7,7 +7,8 @@
 - ``GET /admin/stats``: counters (``totals``, per-queue ``queues``) and ``live`` queue sizes;
 - ``POST /admin/reset``: forget all queues, tasks, tombstones and counters; restore settings;
 - ``GET /admin/config`` / ``POST /admin/config``: read or change settings (a JSON object with
-  any of ``duplicate_rate``, ``tombstone_seconds``, ``min_dispatch_deadline_seconds``).
+  any of ``duplicate_rate``, ``tombstone_seconds``, ``queue_tombstone_seconds``,
+  ``min_dispatch_deadline_seconds``).
 """
 
 from __future__ import annotations

@@ -2,13 +2,17 @@
 
 Headers follow the real service: the task's own headers, except those it computes or reserves
 (``Host``, ``Content-Length``, ``User-Agent`` which becomes ``Google-Cloud-Tasks``,
-``X-Google-*``, ``X-AppEngine-*``, ``X-CloudTasks-*``), plus ``X-CloudTasks-QueueName`` (the
-short queue id), ``-TaskName`` (the short task id), ``-TaskRetryCount`` (earlier attempts),
-``-TaskExecutionCount`` (earlier attempts answered with a non-5xx status), ``-TaskETA`` (the
-schedule time in seconds since the epoch) and, on retries, ``-TaskPreviousResponse`` (the HTTP
-status of the previous attempt, when it got one) and ``-TaskRetryReason`` (the gRPC code name
-of why the previous attempt failed). A body without ``Content-Type`` is sent as
-``application/octet-stream``.
+``X-Google-*``, ``X-AppEngine-*``, ``X-CloudTasks-*``; and ``Connection``,
+``Transfer-Encoding``, which frame the emulator's own connection), plus
+``X-CloudTasks-QueueName`` (the short queue id), ``-TaskName`` (the short task id),
+``-TaskRetryCount`` (earlier attempts), ``-TaskExecutionCount`` (earlier attempts answered with
+a non-5xx status), ``-TaskETA`` (the schedule time in seconds since the epoch) and, on retries,
+``-TaskPreviousResponse`` (the HTTP status of the previous attempt, when it got one) and
+``-TaskRetryReason`` (the gRPC code name of why the previous attempt failed).
+
+``Content-Type`` is never added: for HTTP targets the reference says Cloud Tasks does not set
+it (the ``application/octet-stream`` default belongs to App Engine tasks), so a body goes with
+the ``Content-Type`` the task gives, or none.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from emulators.cloudtasks.retry import RetryPolicy
 from emulators.cloudtasks.state import State
 
 _RESERVED_PREFIXES = ("x-google-", "x-appengine-", "x-cloudtasks-")
-_COMPUTED = {"host", "content-length", "user-agent"}
+# Set by the emulator: derived from the URL and body, or framing its own connection.
+_COMPUTED = {"host", "content-length", "user-agent", "connection", "transfer-encoding"}
 _HTTP_TO_RPC = {
     400: grpc.StatusCode.INVALID_ARGUMENT,
     401: grpc.StatusCode.UNAUTHENTICATED,
@@ -97,7 +102,6 @@ def start(state: State, task: TaskRecord, now: float, forced: bool) -> Delivery:
     task.dispatch_count += 1
     task.in_flight += 1
     queue.in_flight += 1
-    state.busy += 1
     if task.first_dispatch is None:
         task.first_dispatch = now
     task.last_attempt = Attempt(schedule_time=task.schedule_time, dispatch_time=now)
@@ -125,7 +129,6 @@ def finish(state: State, delivery: Delivery, outcome: Outcome) -> None:
         task, queue = delivery.task, delivery.queue
         task.in_flight -= 1
         queue.in_flight -= 1
-        state.busy -= 1
         state.cond.notify_all()
         current = state.queues.get(queue.name) is queue and queue.tasks.get(task.task_id) is task
         if delivery.epoch != state.epoch or not current:
@@ -171,8 +174,6 @@ def _headers(task: TaskRecord) -> dict[str, str]:
         and not key.lower().startswith(_RESERVED_PREFIXES)
         and not (oidc and key.lower() == "authorization")
     }
-    if http.body and not any(key.lower() == "content-type" for key in headers):
-        headers["Content-Type"] = "application/octet-stream"
     headers["User-Agent"] = "Google-Cloud-Tasks"
     headers["X-CloudTasks-QueueName"] = task.queue.parsed.queue_id
     headers["X-CloudTasks-TaskName"] = task.task_id

@@ -5,8 +5,13 @@ Figures:
   handler (target: 1,000 tasks within 2 s; the queue's default 500 dispatches per second with
   a burst of 100 alone makes that at least 1.8 s, as in the real service);
 - ``dispatch_rate``: tasks dispatched per second, first to last arrival;
-- ``other_queue_seconds``: while a slow handler holds one queue saturated, how long ``fast``
-  tasks created in another queue take to arrive (should stay well below ``slow_delay``);
+- ``other_queue_seconds``: while ``slow_queues`` queues each hold ``slow_tasks`` attempts to a
+  handler that answers after ``slow_delay`` (all in flight at once: ``slow_in_flight_peak``),
+  how long ``fast`` tasks created in another queue take to arrive; ``same_queue_seconds``: the
+  same for ``fast`` tasks added to a slow queue, which is below its ``max_concurrent_dispatches``
+  (both should stay well below ``slow_delay``). ``saturated`` says every slow attempt was still
+  in flight when the last fast task arrived, so a dispatcher that let slow attempts hold up
+  other tasks could not have passed;
 - ``bounded_peak``: the most attempts in flight to a queue limited to ``bound`` concurrent
   dispatches (must not exceed it).
 """
@@ -37,6 +42,7 @@ def run(
     slow_tasks: int = 200,
     fast: int = 50,
     slow_delay: float = 2.0,
+    slow_queues: int = 2,
     bound: int = 10,
     address: str | None = None,
 ) -> dict[str, Any]:
@@ -44,7 +50,16 @@ def run(
     with _emulator(address) as target, Receiver() as receiver:
         client = tasks_client(target)
         figures = _throughput(client, receiver, tasks)
-        figures.update(_isolation(client, receiver, slow_tasks, fast, slow_delay))
+        figures.update(
+            _isolation(
+                client,
+                receiver,
+                slow=slow_tasks,
+                fast=fast,
+                delay=slow_delay,
+                slow_queues=slow_queues,
+            )
+        )
         figures.update(_bounded(client, receiver, bound))
         return figures
 
@@ -70,21 +85,49 @@ def _throughput(
 
 
 def _isolation(
-    client: tasks_v2.CloudTasksClient, receiver: Receiver, slow: int, fast: int, delay: float
+    client: tasks_v2.CloudTasksClient,
+    receiver: Receiver,
+    *,
+    slow: int,
+    fast: int,
+    delay: float,
+    slow_queues: int,
 ) -> dict[str, Any]:
     receiver.respond(delay=delay, path="/slow")
-    slow_queue, fast_queue = _queue(client, "slow"), _queue(client, "quick")
-    _create_many(client, slow_queue, receiver.url + "/slow", slow)
-    receiver.wait_for(min(slow, 100), timeout=30, path="/slow")
-    started = time.time()
-    _create_many(client, fast_queue, receiver.url + "/quick", fast)
-    arrived = receiver.wait_for(fast, timeout=30, path="/quick")
+    queues = [_queue(client, "slow") for _ in range(slow_queues)]
+    for queue in queues:  # filled while paused, so that every slow task is due at once
+        client.pause_queue(name=queue)
+        _create_many(client, queue, receiver.url + "/slow", slow)
+    for queue in queues:
+        client.resume_queue(name=queue)
+    receiver.wait_for(slow * slow_queues, timeout=30, path="/slow")
+    other = _timed(client, receiver, _queue(client, "quick"), "/quick", fast)
+    same = _timed(client, receiver, queues[0], "/same", fast)
+    # Slow attempts still in flight when the last fast task arrived: all of them, unless the
+    # slow handler answered before the fast tasks got through.
+    ended = receiver.requests("/same")[-1].time
+    meanwhile = sum(1 for got in receiver.requests("/slow") if got.time > ended - delay)
     return {
         "slow_delay": delay,
+        "slow_queues": slow_queues,
+        "slow_tasks_per_queue": slow,
         "slow_in_flight_peak": receiver.peak.get("/slow", 0),
+        "slow_in_flight_meanwhile": meanwhile,
+        "saturated": meanwhile == slow * slow_queues,
         "other_queue_tasks": fast,
-        "other_queue_seconds": round(arrived[-1].time - started, 3),
+        "other_queue_seconds": other,
+        "same_queue_seconds": same,
     }
+
+
+def _timed(
+    client: tasks_v2.CloudTasksClient, receiver: Receiver, queue: str, path: str, count: int
+) -> float:
+    """Seconds from creating ``count`` tasks in ``queue`` until the last one arrived."""
+    started = time.time()
+    _create_many(client, queue, receiver.url + path, count)
+    arrived = receiver.wait_for(count, timeout=30, path=path)
+    return round(arrived[-1].time - started, 3)
 
 
 def _bounded(client: tasks_v2.CloudTasksClient, receiver: Receiver, bound: int) -> dict[str, Any]:
@@ -126,6 +169,8 @@ def main() -> None:
     parser.add_argument("--slow-tasks", type=int, default=200)
     parser.add_argument("--fast", type=int, default=50)
     parser.add_argument("--slow-delay", type=float, default=2.0)
+    parser.add_argument("--slow-queues", type=int, default=2)
+    parser.add_argument("--bound", type=int, default=10)
     parser.add_argument("--address", help="host:port of a running emulator (default: start one)")
     args = parser.parse_args()
     figures = run(
@@ -133,6 +178,8 @@ def main() -> None:
         slow_tasks=args.slow_tasks,
         fast=args.fast,
         slow_delay=args.slow_delay,
+        slow_queues=args.slow_queues,
+        bound=args.bound,
         address=args.address,
     )
     print(json.dumps(figures, indent=2))

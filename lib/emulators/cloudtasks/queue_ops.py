@@ -71,7 +71,7 @@ def delete(state: State, name: str) -> None:
         state.counters.bump(queue.name, "deleted", len(queue.tasks))
         queue.tasks.clear()
         del state.queues[parsed.full]
-        state.bury(parsed.full)
+        state.bury(parsed.full, state.settings.queue_tombstone_seconds)
 
 
 def set_running(state: State, name: str, running: bool) -> Any:

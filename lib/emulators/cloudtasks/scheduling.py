@@ -1,8 +1,7 @@
 """Which tasks go out now: due, in a running queue, within its token bucket and concurrency.
 
-When workers are scarce, queues take turns, fewest attempts in flight first, so a queue whose
-handler is slow cannot starve the others; no queue may hold more than ``cap`` workers, which
-keeps room for other queues even when one is saturated with slow dispatches.
+Each queue is limited by its own ``rate_limits`` only: nothing is shared between queues (the
+dispatcher has no pool of workers), so a queue full of slow attempts takes nothing from another.
 """
 
 from __future__ import annotations
@@ -15,26 +14,15 @@ from emulators.cloudtasks.state import State
 IDLE_WAIT = 1.0
 
 
-def take_due(state: State, now: float, free: int, cap: int) -> list[Delivery]:
-    """Start up to ``free`` attempts of due tasks (caller holds ``state.cond``)."""
+def take_due(state: State, now: float) -> list[Delivery]:
+    """Start every attempt the queues' limits allow at ``now`` (caller holds ``state.cond``)."""
     started: list[Delivery] = []
-    ready = [queue for queue in state.queues.values() if _wants(queue, now)]
-    while free > 0 and ready:
-        ready.sort(key=lambda queue: queue.in_flight)
-        for queue in list(ready):
-            limit = min(queue.config.rate_limits.max_concurrent_dispatches, cap)
-            if free == 0:
-                break
-            if queue.in_flight >= limit or not _wants(queue, now):
-                ready.remove(queue)
-                continue
-            if not queue.bucket.take(now):
-                ready.remove(queue)
-                continue
+    for queue in state.queues.values():
+        limit = queue.config.rate_limits.max_concurrent_dispatches
+        while queue.in_flight < limit and _wants(queue, now) and queue.bucket.take(now):
             task = queue.pop_due(now)
             assert task is not None
             started.append(attempts.start(state, task, now, forced=False))
-            free -= 1
     return started
 
 
@@ -50,8 +38,8 @@ def next_wake(state: State, now: float) -> float:
         if task.schedule_time > now:
             wake = min(wake, task.schedule_time)
         else:
-            # Due but not started: waiting for a token, or for a worker or a concurrency slot
-            # (a finishing attempt notifies the scheduler, so only the token needs a timer).
+            # Due but not started: waiting for a token or for a concurrency slot (a finishing
+            # attempt notifies the scheduler, so only the token needs a timer).
             token_at = queue.bucket.next_token_at(now)
             if token_at > now:
                 wake = min(wake, token_at)

@@ -22,12 +22,10 @@ from emulators.cloudtasks.state import State
 class Emulator:
     """A running emulator; ``port`` is gRPC, ``http_port`` the keys and admin interface."""
 
-    def __init__(
-        self, host: str, port: int, http_port: int, settings: Settings, workers: int
-    ) -> None:
+    def __init__(self, host: str, port: int, http_port: int, settings: Settings) -> None:
         self.state = State(settings)
         self.issuer = TokenIssuer()
-        self.dispatcher = Dispatcher(self.state, Sender(self.issuer, workers), workers)
+        self.dispatcher = Dispatcher(self.state, Sender(self.issuer))
         service = CloudTasksService(self.state, self.dispatcher)
         self._grpc = grpc.server(ThreadPoolExecutor(max_workers=16, thread_name_prefix="rpc"))
         self._grpc.add_generic_rpc_handlers((service.handler(),))

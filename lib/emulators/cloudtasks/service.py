@@ -115,7 +115,7 @@ class CloudTasksService:
 
     def run_task(self, request: Any) -> Any:
         task, delivery = task_ops.run(self._state, request.name, request.response_view)
-        self._dispatcher.submit(delivery)
+        self._dispatcher.submit([delivery])
         return task
 
 

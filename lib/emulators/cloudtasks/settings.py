@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from pydantic import BaseModel, ConfigDict, Field
 
+QUEUE_TOMBSTONE = 3 * 24 * 3600.0
 COUNTERS = (
     "created",
     "dispatched",
@@ -27,7 +28,9 @@ class Settings(BaseModel):
     duplicate_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Probability that a successfully delivered task is delivered once more right after."""
     tombstone_seconds: float = Field(default=3600.0, ge=0.0)
-    """How long a deleted or finished task's name (and a deleted queue's) stays taken."""
+    """How long a deleted or finished task's name stays taken."""
+    queue_tombstone_seconds: float = Field(default=QUEUE_TOMBSTONE, ge=0.0)
+    """How long a deleted queue's name stays taken (the reference: "up to 3 days")."""
     min_dispatch_deadline_seconds: float = Field(default=15.0, gt=0.0, le=1800.0)
     """The smallest ``dispatch_deadline`` accepted (15 s in the real service)."""
 

@@ -35,7 +35,6 @@ class State:
         self.tombstones: dict[str, float] = {}
         self.counters = Counters()
         self.epoch = 0
-        self.busy = 0
 
     def queue(self, name: names.QueueName) -> QueueRecord:
         record = self.queues.get(name.full)
@@ -49,10 +48,10 @@ class State:
             raise not_found("Task", name.full)
         return record
 
-    def bury(self, name: str, now: float | None = None) -> None:
-        """Keep ``name`` taken for the tombstone window."""
-        moment = time.time() if now is None else now
-        self.tombstones[name] = moment + self.settings.tombstone_seconds
+    def bury(self, name: str, seconds: float) -> None:
+        """Keep ``name`` taken for ``seconds`` (a tombstone window of the settings)."""
+        moment = time.time()
+        self.tombstones[name] = moment + seconds
         if len(self.tombstones) > _SWEEP_AT:
             self.tombstones = {k: v for k, v in self.tombstones.items() if v > moment}
 
@@ -69,7 +68,7 @@ class State:
         """Take a task out of its queue (finished, dropped, deleted) and tombstone its name."""
         task.queue.tasks.pop(task.task_id, None)
         if task.named:
-            self.bury(task.name)
+            self.bury(task.name, self.settings.tombstone_seconds)
         self.counters.bump(task.queue.name, event)
 
     def reset(self) -> None:
@@ -115,9 +114,18 @@ def paginate(
 
 
 def _cursor(token: str) -> str | None:
+    """The key a page token carries; INVALID_ARGUMENT for anything this emulator did not issue.
+
+    Only the exact encoding of a key that could be one (printable ASCII) is accepted: base64
+    decoding alone skips characters outside its alphabet, which would turn junk into a token.
+    """
     if not token:
         return None
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid(f"Invalid page_token {token!r}") from None
+        key = base64.urlsafe_b64decode(token.encode("ascii")).decode()
+    except (ValueError, binascii.Error, UnicodeError):
+        key = ""
+    issued = key.isascii() and key.isprintable()  # keys are task ids and queue names
+    if not key or not issued or base64.urlsafe_b64encode(key.encode()).decode() != token:
+        raise invalid(f"Invalid page_token {token!r}: pass the next_page_token of a response")
+    return key

@@ -1,8 +1,9 @@
 """``CreateTask`` input checks, with the limits of the real service's reference.
 
 - only HTTP tasks (``http_request``); App Engine tasks and ``oauth_token`` are refused as
-  UNIMPLEMENTED; the URL starts with ``http://`` or ``https://``, names a host and is at most
-  2083 characters; a body only with POST, PUT or PATCH; headers below 80 KB; a task below 100 KB;
+  UNIMPLEMENTED; the URL is one a dispatch can be sent to (:mod:`emulators.cloudtasks.urls`:
+  ``http://`` or ``https://``, a valid host and port, at most 2083 characters); a body only
+  with POST, PUT or PATCH; headers below 80 KB; a task below 100 KB;
 - ``dispatch_deadline`` within [15 s, 30 min] (default 10 min); the lower bound can be lowered
   for tests (``--min-dispatch-deadline`` or the admin config);
 - ``schedule_time`` at most 30 days ahead; unset or in the past means now.
@@ -12,13 +13,12 @@ from __future__ import annotations
 
 import re
 import time
-import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 from google.cloud import tasks_v2
 
-from emulators.cloudtasks import names
+from emulators.cloudtasks import names, urls
 from emulators.cloudtasks.errors import invalid, unimplemented
 from emulators.cloudtasks.queue_config import RETRY_PB, normalize_retry
 from emulators.cloudtasks.retry import seconds
@@ -27,7 +27,6 @@ HTTP_PB: Any = tasks_v2.HttpRequest.pb()
 METHOD = tasks_v2.HttpMethod
 DEFAULT_DEADLINE = 600.0
 MAX_DEADLINE = 1800.0
-MAX_URL = 2083
 MAX_HEADERS = 80 * 1024
 MAX_TASK = 100 * 1024
 MAX_SCHEDULE_AHEAD = 30 * 24 * 3600.0
@@ -89,15 +88,7 @@ def _http_request(task: Any) -> Any:
 
 
 def _check_url(url: str) -> None:
-    if not url:
-        raise invalid("Task.http_request.url is required")
-    if len(url) > MAX_URL:
-        raise invalid(f"Task.http_request.url is longer than {MAX_URL} characters")
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme not in ("http", "https") or not url.startswith(f"{parsed.scheme}://"):
-        raise invalid(f"Task.http_request.url must begin with http:// or https://: {url!r}")
-    if not parsed.hostname or any(ch.isspace() for ch in url):
-        raise invalid(f"Task.http_request.url is not a valid URL: {url!r}")
+    urls.parse(url)  # INVALID_ARGUMENT unless a dispatch can be sent to it
 
 
 def _check_headers(headers: Any) -> None:

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import pytest
 import requests
@@ -101,6 +102,28 @@ def test_the_duplicate_fault_delivers_succeeded_tasks_twice(
     assert cloudtasks.admin.stats()["totals"]["duplicated"] == 3
 
 
+def test_a_duplicate_rate_of_a_half_duplicates_some_tasks_but_not_all(
+    cloudtasks: CloudTasksEmulator, task_receiver: Receiver
+) -> None:
+    cloudtasks.admin.config(duplicate_rate=0.5)
+    queue = cloudtasks.make_queue()
+    for _ in range(40):
+        cloudtasks.http_task(queue.name, task_receiver.url)
+
+    deadline = time.monotonic() + 10
+    while (counts := cloudtasks.admin.stats()["queues"][queue.name])["succeeded"] < 40:
+        assert time.monotonic() < deadline, counts
+        time.sleep(0.05)
+    time.sleep(0.3)
+    per_task = Counter(got.header("X-CloudTasks-TaskName") for got in task_receiver.requests())
+
+    # 40 draws at 1/2: fewer than 6 or more than 34 duplicates has odds below one in 10^5.
+    assert 6 <= counts["duplicated"] <= 34
+    assert len(per_task) == 40
+    assert sorted(set(per_task.values())) == [1, 2]
+    assert sum(per_task.values()) == 40 + counts["duplicated"]
+
+
 def test_rpcs_outside_the_scope_answer_unimplemented(cloudtasks: CloudTasksEmulator) -> None:
     queue = cloudtasks.make_queue()
     with pytest.raises(exceptions.MethodNotImplemented, match="not supported by this emulator"):
@@ -114,7 +137,7 @@ def test_rpcs_outside_the_scope_answer_unimplemented(cloudtasks: CloudTasksEmula
     [
         (["--duplicate-rate", "2"], "duplicate_rate"),
         (["--min-dispatch-deadline", "0"], "min_dispatch_deadline_seconds"),
-        (["--workers", "1"], "--workers"),
+        (["--queue-tombstone-seconds", "-1"], "queue_tombstone_seconds"),
         (["--http-port", "BUSY"], "in use"),
     ],
 )
@@ -130,12 +153,19 @@ def test_bad_command_line_options_exit_with_a_message(options: list[str], messag
     assert "Traceback" not in done.stderr
 
 
-def test_the_benchmark_runs_at_a_small_size(cloudtasks: CloudTasksEmulator) -> None:
+def test_the_benchmark_runs_at_a_small_size_and_saturates_its_slow_queues(
+    cloudtasks: CloudTasksEmulator,
+) -> None:
+    # 2 x 150 slow attempts in flight at once: more than any fixed pool of workers would hold,
+    # and the fast tasks must arrive while every one of them is still in flight.
     figures = bench.run(
-        tasks=20, slow_tasks=10, fast=5, slow_delay=0.3, bound=2, address=cloudtasks.address
+        tasks=20, slow_tasks=150, fast=5, slow_delay=1.5, bound=2, address=cloudtasks.address
     )
 
     assert figures["tasks"] == 20
     assert figures["dispatch_rate"] > 0
-    assert figures["other_queue_seconds"] < 0.3 + 1.0
+    assert figures["slow_in_flight_peak"] == 300
+    assert figures["saturated"] is True
+    assert figures["other_queue_seconds"] < 1.5
+    assert figures["same_queue_seconds"] < 1.5
     assert figures["bounded_peak"] <= 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import jwt
 import pytest
 import requests
 from cryptography import x509
@@ -52,6 +53,38 @@ def test_verify_token_accepts_the_dispatched_token_for_its_audience(
     assert claims["email_verified"] is True
     assert claims["sub"].isdigit()
     assert claims["exp"] - claims["iat"] == 3600
+
+
+def test_verify_token_accepts_the_dispatched_token_against_the_jwks(
+    cloudtasks: CloudTasksEmulator, task_receiver: Receiver
+) -> None:
+    # certs_url may serve a JWK set too; google-auth then verifies with PyJWT.
+    token = _bearer(cloudtasks, task_receiver, audience="https://calsync.example.com/worker")
+
+    claims = id_token.verify_token(
+        token,
+        Request(),
+        audience="https://calsync.example.com/worker",
+        certs_url=cloudtasks.admin.jwks_url,
+    )
+
+    assert cloudtasks.admin.jwks_url.endswith("/oauth2/v3/certs")
+    assert claims["iss"] == ISSUER
+    assert claims["email"] == ACCOUNT
+    assert claims["aud"] == "https://calsync.example.com/worker"
+    with pytest.raises(jwt.InvalidAudienceError):
+        id_token.verify_token(
+            token,
+            Request(),
+            audience="https://other.example.com",
+            certs_url=cloudtasks.admin.jwks_url,
+        )
+    header, _, signature = token.split(".")
+    altered = {**claims, "email": "intruder@elsewhere.iam.gserviceaccount.com"}
+    forged_payload = base64.urlsafe_b64encode(json.dumps(altered).encode()).rstrip(b"=").decode()
+    forged = f"{header}.{forged_payload}.{signature}"
+    with pytest.raises(jwt.InvalidSignatureError):
+        id_token.verify_token(forged, Request(), certs_url=cloudtasks.admin.jwks_url)
 
 
 def test_verify_token_rejects_another_audience(

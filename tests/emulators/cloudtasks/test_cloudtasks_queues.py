@@ -52,6 +52,17 @@ def test_queues_are_listed_by_location_with_pages_and_a_state_filter(
     assert [queue.name for queue in paused] == [cloudtasks.queue_name("b")]
 
 
+@pytest.mark.parametrize("token", ["%%%", "YQ", "YQ==!", "bm9uZQ== ", "\u00e9t\u00e9", "AA=="])
+def test_page_tokens_not_issued_by_the_service_are_refused(
+    cloudtasks: CloudTasksEmulator, token: str
+) -> None:
+    queue = cloudtasks.make_queue("listed")
+    with pytest.raises(exceptions.InvalidArgument, match="page_token"):
+        cloudtasks.client.list_tasks(request={"parent": queue.name, "page_token": token})
+    with pytest.raises(exceptions.InvalidArgument, match="page_token"):
+        cloudtasks.client.list_queues(request={"parent": cloudtasks.location, "page_token": token})
+
+
 def test_queue_names_and_limits_are_checked(cloudtasks: CloudTasksEmulator) -> None:
     client, location = cloudtasks.client, cloudtasks.location
     bad_names = [f"{location}/queues/has_underscore", f"{location}/queues/" + "q" * 101, "q"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -95,3 +96,51 @@ def _responded(cloudtasks: CloudTasksEmulator, name: str, count: int) -> tasks_v
         assert time.monotonic() < deadline, f"attempt {count} got no response"
         time.sleep(0.02)
     return task
+
+
+def test_one_doubling_then_linear_gaps_through_the_scheduler(
+    cloudtasks: CloudTasksEmulator, task_receiver: Receiver
+) -> None:
+    # min_backoff 0.2 s, one doubling: 0.2, 0.4, then + 0.4 each time: 0.8, 1.2.
+    retry = {
+        "max_attempts": 5,
+        "min_backoff": {"nanos": 200_000_000},
+        "max_backoff": {"seconds": 10},
+        "max_doublings": 1,
+    }
+    queue = cloudtasks.make_queue(retry_config=retry)
+    task_receiver.respond(status=500)
+    cloudtasks.http_task(queue.name, task_receiver.url)
+
+    received = task_receiver.wait_for(5, timeout=10)
+    gaps = [later.time - earlier.time for earlier, later in itertools.pairwise(received)]
+
+    for gap, documented in zip(gaps, [0.2, 0.4, 0.8, 1.2], strict=True):
+        assert documented - 0.03 <= gap <= documented + 0.4
+    assert gaps[3] - gaps[2] == pytest.approx(gaps[2] - gaps[1], abs=0.3)  # linear, not doubling
+
+
+def test_unlimited_attempts_with_a_retry_duration_stop_at_the_duration(
+    cloudtasks: CloudTasksEmulator, task_receiver: Receiver
+) -> None:
+    # The emulator's reading of max_attempts = -1 with a max_retry_duration (see the README):
+    # the unlimited attempts count is no limit, so the duration alone ends the retries.
+    retry = {
+        "max_attempts": -1,
+        "min_backoff": {"nanos": 100_000_000},
+        "max_backoff": {"nanos": 200_000_000},
+        "max_retry_duration": {"seconds": 1},
+    }
+    queue = cloudtasks.make_queue(retry_config=retry)
+    task_receiver.respond(status=500)
+    cloudtasks.http_task(queue.name, task_receiver.url)
+
+    deadline = time.monotonic() + 10
+    while cloudtasks.admin.stats()["queues"][queue.name]["dropped"] == 0:
+        assert time.monotonic() < deadline, "the task was never dropped"
+        time.sleep(0.05)
+    received = task_receiver.requests()
+
+    assert received[-1].time - received[0].time >= 1.0 - 0.03
+    assert received[-2].time - received[0].time < 1.0  # the last attempt is the first past 1 s
+    assert 4 <= len(received) <= 12

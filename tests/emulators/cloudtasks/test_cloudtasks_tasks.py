@@ -118,6 +118,18 @@ def test_a_task_name_must_be_in_the_parent_queue_and_the_queue_must_exist(
         ({"http_request": {"url": "worker.example.com/run"}}, "http:// or https://"),
         ({"http_request": {"url": "https://"}}, "not a valid URL"),
         ({"http_request": {"url": "https://x.example.com/" + "a" * 2100}}, "longer than 2083"),
+        ({"http_request": {"url": "https://x.example.com/" + "\u00e9" * 700}}, "after encoding"),
+        ({"http_request": {"url": "http://[::1/x"}}, "not a valid URL"),
+        ({"http_request": {"url": "http://[::1]x/"}}, "not a valid URL"),
+        ({"http_request": {"url": "http://worker.example.com:99999/x"}}, "not a valid URL"),
+        ({"http_request": {"url": "http://worker.example.com:0/x"}}, "port 0"),
+        ({"http_request": {"url": "http://worker.example.com:http/x"}}, "not a valid URL"),
+        ({"http_request": {"url": "https://ex\u00e4mple.com/x"}}, "non-ASCII host"),
+        ({"http_request": {"url": "http://[fe80::zz]/x"}}, "IPv6"),
+        ({"http_request": {"url": "http://under-_-/x"}}, "invalid host name"),
+        ({"http_request": {"url": "http://a..b/x"}}, "invalid host name"),
+        ({"http_request": {"url": "http://exa mple.com/"}}, "whitespace"),
+        ({"http_request": {"url": "https://x.example.com/\x7f"}}, "control characters"),
         ({"http_request": {"url": URL, "http_method": "GET", "body": b"x"}}, "body"),
         ({"http_request": {"url": URL, "headers": {"Bad Name": "v"}}}, "invalid header"),
         ({"http_request": {"url": URL, "headers": {"X-Name": "Zo\u00eb"}}}, "invalid header"),
@@ -203,6 +215,28 @@ def test_run_task_that_fails_is_rescheduled_by_the_retry_config(
     assert after.response_count == 1
     assert after.last_attempt.response_status.code == 13  # INTERNAL, from HTTP 500
     assert after.schedule_time.timestamp() == pytest.approx(time.time() + 30, abs=5)
+
+
+def test_run_task_on_a_task_in_flight_sends_another_attempt_at_once(
+    cloudtasks: CloudTasksEmulator, task_receiver: Receiver
+) -> None:
+    # RunTask: "Cloud Tasks will dispatch the task, even if the task is already running, the
+    # queue has reached its RateLimits or is PAUSED."
+    queue = cloudtasks.make_queue(rate_limits={"max_concurrent_dispatches": 1})
+    task_receiver.respond(delay=1.0, path="/slow")
+    task = cloudtasks.http_task(queue.name, task_receiver.url + "/slow")
+    task_receiver.wait_for(1, path="/slow")
+
+    returned = cloudtasks.client.run_task(name=task.name)
+    first, second = task_receiver.wait_for(2, timeout=5, path="/slow")
+    _wait_until_gone(cloudtasks, task.name)
+    counts = cloudtasks.admin.stats()["queues"][queue.name]
+
+    assert returned.dispatch_count == 2
+    assert second.time - first.time < 1.0  # sent while the first was still in flight
+    assert task_receiver.peak["/slow"] == 2
+    assert [got.header("X-CloudTasks-TaskRetryCount") for got in (first, second)] == ["0", "1"]
+    assert (counts["dispatched"], counts["succeeded"], counts["failed"]) == (2, 1, 0)
 
 
 def _oauth() -> dict[str, object]:
