@@ -21,7 +21,7 @@ from googleapiclient.errors import HttpError
 
 from calsync.domain.account import Account, Credentials
 from calsync.domain.event import CalendarEvent, CalendarInfo, EventChange
-from calsync.errors import CursorExpired, ProviderUnavailable
+from calsync.errors import CursorExpired, ProviderRejected, ProviderUnavailable
 from calsync.ports import (
     CalendarConnector,
     CalendarProvider,
@@ -47,6 +47,7 @@ from calsync.providers.google_wire import (
     event_from_wire,
     is_cancelled,
     known_zone,
+    needs_calendar_zone,
 )
 from calsync.providers.google_writes import Calls, ResourceCache, plan
 
@@ -223,7 +224,23 @@ class GoogleCalendarProvider:
         return self._read(item, calendar_id)
 
     def _read(self, item: JSON, calendar_id: str) -> CalendarEvent | None:
-        return event_from_wire(item, calendar_id, self._zones.get(calendar_id, "UTC"))
+        zone = self._calendar_zone(calendar_id) if needs_calendar_zone(item) else "UTC"
+        return event_from_wire(item, calendar_id, zone)
+
+    def _calendar_zone(self, calendar_id: str) -> str:
+        """The calendar's zone as this job's listings showed it; else read once (1 unit,
+        calendarList.get), so an event read outside a listing (a push-only job's write
+        results, `get`) has the zone a listing gives it. Only events that depend on it ask:
+        all-day events calsync has not stamped with a zone, timed ones without a zone name."""
+        known = self._zones.get(calendar_id)
+        if known is not None:
+            return known
+        request = self.service.calendarList().get(calendarId=calendar_id)
+        try:
+            entry = self._execute("calendarList.get", request)
+        except ProviderRejected:  # not in the user's list (any more): no zone to be had
+            entry = {}
+        return self._zones.setdefault(calendar_id, _zone_of(entry.get("timeZone")))
 
     # -- writing --------------------------------------------------------------------------------
 

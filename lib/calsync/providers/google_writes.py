@@ -16,7 +16,7 @@ request, receives its Reply, and returns the WriteResult (google_batch.py runs m
 |        |                                          | the event is gone, else REJECTED        |
 
 Updates are full updates (PUT) of the current resource with the synced fields laid over it
-(google_wire.event_body), so nothing calsync does not manage is lost; a patch would cost 3
+(google_body.event_body), so nothing calsync does not manage is lost; a patch would cost 3
 units and still replace whole arrays such as `attendees`. Every insert and update carries
 `conferenceDataVersion=1` so conference links are written (and kept). Other 4xx answers are
 REJECTED with Google's message; transient ones never reach these functions (see the runner).
@@ -31,8 +31,9 @@ from typing import Any
 from calsync.domain.event import CalendarEvent
 from calsync.domain.link import SyncedFields
 from calsync.ports import CreateEvent, DeleteEvent, EventWrite, MoveEvent, Outcome, WriteResult
+from calsync.providers.google_body import event_body
 from calsync.providers.google_errors import Reply
-from calsync.providers.google_wire import JSON, event_body, is_cancelled
+from calsync.providers.google_wire import JSON, is_cancelled
 
 Op = Generator[Any, Reply, WriteResult]
 ReadEvent = Callable[[JSON, str], CalendarEvent | None]
@@ -68,6 +69,10 @@ class Calls:
         self.calendar_id = calendar_id
         self._read = read
         self.cache = cache
+
+    def body(self, fields: SyncedFields, current: JSON | None, *, stamp: str | None) -> JSON:
+        """The resource to write (google_body.event_body) for this calendar."""
+        return event_body(fields, current, stamp=stamp, calendar_id=self.calendar_id)
 
     def insert(self, body: JSON) -> Any:
         return self.events.insert(calendarId=self.calendar_id, body=body, conferenceDataVersion=1)
@@ -128,7 +133,7 @@ def plan(write: EventWrite, calls: Calls) -> Op:
 
 
 def _create(write: CreateEvent, calls: Calls) -> Op:
-    body = event_body(write.fields, stamp=write.activity_id)
+    body = calls.body(write.fields, None, stamp=write.activity_id)
     reply = yield calls.insert({"id": write.event_id, **body})
     if reply.ok:
         return calls.result(Outcome.OK, reply)
@@ -144,7 +149,7 @@ def _create(write: CreateEvent, calls: Calls) -> Op:
 
 def _restore(write: CreateEvent, holder: JSON, calls: Calls) -> Op:
     """A deleted event keeps its id: bring it back with these fields."""
-    restored = event_body(write.fields, holder, stamp=write.activity_id)
+    restored = calls.body(write.fields, holder, stamp=write.activity_id)
     restored["status"] = "confirmed"
     reply = yield calls.update(write.event_id, restored, holder.get("etag"))
     if reply.status == 412:
@@ -162,7 +167,7 @@ def _update(event_id: str, fields: SyncedFields, if_match: str | None, calls: Ca
                 return unusable
             assert got.body is not None
             current = got.body
-        body = event_body(fields, current, stamp=None)
+        body = calls.body(fields, current, stamp=None)
         reply = yield calls.update(event_id, body, current.get("etag"))
         if reply.status != 412:
             return _answered(reply, calls)
