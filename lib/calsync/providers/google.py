@@ -32,6 +32,7 @@ from calsync.ports import (
     WriteResult,
 )
 from calsync.providers.google_batch import BatchWriter
+from calsync.providers.google_channels import channel_of, stop, watch_body
 from calsync.providers.google_client import (
     GOOGLE_TOKEN_URI,
     HttpFactory,
@@ -270,29 +271,13 @@ class GoogleCalendarProvider:
     ) -> WatchChannel:
         params = self._list_params(calendar_id)
         params.pop("maxResults")
-        body = {
-            "id": channel_id,
-            "type": "web_hook",
-            "address": address,
-            "token": token,
-            "params": {"ttl": str(int(ttl.total_seconds()))},
-        }
+        body = watch_body(channel_id=channel_id, address=address, token=token, ttl=ttl)
         made = self._execute("events.watch", self.service.events().watch(body=body, **params))
-        expires = datetime.fromtimestamp(int(made["expiration"]) / 1000, tz=UTC)
-        return WatchChannel(str(made["id"]), str(made["resourceId"]), expires)
+        return channel_of(made)
 
     def stop_watch(self, channel_id: str, resource_id: str) -> None:
-        body = {"id": channel_id, "resourceId": resource_id}
-        request = self.service.channels().stop(body=body)
-
-        def stop() -> None:
-            try:
-                request.execute(num_retries=0)
-            except HttpError as exc:  # an unknown or expired channel is already stopped
-                if exc.resp.status != 404:
-                    raise
-
-        call(self.retry, "channels.stop", stop, pace=self.pace)
+        request = self.service.channels().stop(body={"id": channel_id, "resourceId": resource_id})
+        call(self.retry, "channels.stop", partial(stop, request), pace=self.pace)
 
 
 def _list_page(request: Any, cursor: str | None) -> Any:
