@@ -1,8 +1,13 @@
-"""The Google adapter's error mapping and back-off (google_errors.py), without a server."""
+"""The Google adapter's error mapping and back-off (google_errors.py, and the batch runner's
+retries in google_batch.py), without a server."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
 
 import httplib2
 import pytest
@@ -14,6 +19,8 @@ from calsync.errors import (
     ProviderRejected,
     ProviderUnavailable,
 )
+from calsync.ports import Outcome, WriteResult
+from calsync.providers.google_batch import BatchWriter
 from calsync.providers.google_errors import Reply, RetryPolicy, call, failure_of
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
@@ -139,3 +146,49 @@ def test_call_raises_permanent_failures_at_once() -> None:
     with pytest.raises(ProviderRejected):
         call(RetryPolicy(sleep=waits.append), "x", send)
     assert waits == []
+
+
+def test_retry_after_may_be_an_http_date() -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    hint = Reply.of(http_error(503, retry_after=later)).retry_after
+    assert hint is not None
+    assert 25.0 < hint <= 30.0
+    past = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
+    assert Reply.of(http_error(503, retry_after=past)).retry_after == 0.0
+    assert Reply.of(http_error(503, retry_after="soon")).retry_after is None
+
+
+class ScriptedBatch:
+    """A BatchHttpRequest that answers each part from a script (request -> HttpError | body)."""
+
+    def __init__(self, answers: list[object]) -> None:
+        self.answers = answers
+        self.parts: list[tuple[str, Any]] = []
+
+    def add(self, request: object, callback: Any, request_id: str) -> None:
+        self.parts.append((request_id, callback))
+
+    def execute(self) -> None:
+        for request_id, callback in self.parts:
+            answer = self.answers.pop(0)
+            if isinstance(answer, HttpError):
+                callback(request_id, None, answer)
+            else:
+                callback(request_id, answer, None)
+
+
+def test_a_batch_part_waits_out_its_own_retry_after() -> None:
+    waits: list[float] = []
+    answers: list[object] = [http_error(429, "rateLimitExceeded", retry_after="12"), {"id": "e1"}]
+    writer = BatchWriter(
+        lambda: ScriptedBatch(answers), RetryPolicy(base=0.01, budget=60.0, sleep=waits.append)
+    )
+
+    def op() -> Generator[Any, Reply, WriteResult]:
+        reply = yield "insert e1"
+        return WriteResult(Outcome.OK if reply.ok else Outcome.REJECTED, detail=str(reply.body))
+
+    [result] = writer.run([op()])
+    assert result.outcome is Outcome.OK
+    assert waits == [12.0]  # the back-off alone would have waited about 0.01 s
+    assert writer.requests == 2

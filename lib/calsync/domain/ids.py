@@ -5,6 +5,10 @@
   padding). Google accepts exactly that alphabet (`a-v`, `0-9`) for client ids, so a retried
   create can never make a second event, and a tombstone that carries only an event id still
   leads back to its activity.
+- When Google will not bring back a deleted event under its id (it answers 403 or 409 for some
+  ids of deleted events), the event is created under the next *generation* of the id: the
+  prefix's last character counts generations in base32hex (`crm0`, `crm1`, ... `crmv`), so
+  every generation is still deterministic and still leads back to its activity.
 - An activity imported from a calendar gets an id derived from (account id, event id), so a
   re-run import finds the activity it made before instead of creating a second one.
 """
@@ -15,19 +19,20 @@ import base64
 import binascii
 import hashlib
 
-EVENT_ID_PREFIX = "crm0"
+EVENT_ID_PREFIX = "crm0"  # generation 0; later generations change the last character
+_GENERATIONS = "0123456789abcdefghijklmnopqrstuv"  # base32hex digits
 IMPORTED_PREFIX = "cal-"
 MAX_EVENT_ID = 1024  # Google's limit on client-chosen ids
 
 
-def event_id_for(activity_id: str) -> str:
-    """The id of the event calsync creates for `activity_id`.
+def event_id_for(activity_id: str, generation: int = 0) -> str:
+    """The id of the event calsync creates for `activity_id` (`generation` 0 to 31).
 
     Raises ValueError for an activity id too long to fit Google's 1024 characters (over 630
     bytes of UTF-8); the CRM's ids are far shorter.
     """
     encoded = base64.b32hexencode(activity_id.encode()).decode().rstrip("=").lower()
-    event_id = EVENT_ID_PREFIX + encoded
+    event_id = EVENT_ID_PREFIX[:-1] + _GENERATIONS[generation] + encoded
     if len(event_id) > MAX_EVENT_ID:
         raise ValueError(f"activity id too long to derive an event id: {activity_id[:40]}...")
     return event_id
@@ -35,7 +40,8 @@ def event_id_for(activity_id: str) -> str:
 
 def activity_id_from_event_id(event_id: str) -> str | None:
     """The activity id `event_id` was derived from, or None if it is not one of ours."""
-    if not event_id.startswith(EVENT_ID_PREFIX):
+    generation = _generation(event_id)
+    if generation is None:
         return None
     body = event_id[len(EVENT_ID_PREFIX) :].upper()
     padded = body + "=" * (-len(body) % 8)
@@ -44,7 +50,24 @@ def activity_id_from_event_id(event_id: str) -> str | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     # Only the canonical spelling counts (e.g. no stray padding bits).
-    return activity_id if activity_id and event_id_for(activity_id) == event_id else None
+    canonical = activity_id and event_id_for(activity_id, generation) == event_id
+    return activity_id if canonical else None
+
+
+def next_event_id(event_id: str) -> str | None:
+    """The next generation of one of calsync's event ids; None for other ids or the last."""
+    generation = _generation(event_id)
+    activity_id = activity_id_from_event_id(event_id)
+    if generation is None or activity_id is None or generation + 1 >= len(_GENERATIONS):
+        return None
+    return event_id_for(activity_id, generation + 1)
+
+
+def _generation(event_id: str) -> int | None:
+    stem, digit = EVENT_ID_PREFIX[:-1], event_id[len(EVENT_ID_PREFIX) - 1 : len(EVENT_ID_PREFIX)]
+    if not event_id.startswith(stem) or not digit or digit not in _GENERATIONS:
+        return None
+    return _GENERATIONS.index(digit)
 
 
 def imported_activity_id(account_id: str, event_id: str) -> str:

@@ -21,7 +21,7 @@ from googleapiclient.errors import HttpError
 
 from calsync.domain.account import Account, Credentials
 from calsync.domain.event import CalendarEvent, CalendarInfo, EventChange
-from calsync.errors import CursorExpired, ProviderUnavailable
+from calsync.errors import CursorExpired, ProviderRejected, ProviderUnavailable
 from calsync.ports import (
     CalendarConnector,
     CalendarProvider,
@@ -32,6 +32,7 @@ from calsync.ports import (
     WriteResult,
 )
 from calsync.providers.google_batch import BatchWriter
+from calsync.providers.google_channels import channel_of, stop, watch_body
 from calsync.providers.google_client import (
     GOOGLE_TOKEN_URI,
     HttpFactory,
@@ -47,6 +48,7 @@ from calsync.providers.google_wire import (
     event_from_wire,
     is_cancelled,
     known_zone,
+    needs_calendar_zone,
 )
 from calsync.providers.google_writes import Calls, ResourceCache, plan
 
@@ -223,7 +225,23 @@ class GoogleCalendarProvider:
         return self._read(item, calendar_id)
 
     def _read(self, item: JSON, calendar_id: str) -> CalendarEvent | None:
-        return event_from_wire(item, calendar_id, self._zones.get(calendar_id, "UTC"))
+        zone = self._calendar_zone(calendar_id) if needs_calendar_zone(item) else "UTC"
+        return event_from_wire(item, calendar_id, zone)
+
+    def _calendar_zone(self, calendar_id: str) -> str:
+        """The calendar's zone as this job's listings showed it; else read once (1 unit,
+        calendarList.get), so an event read outside a listing (a push-only job's write
+        results, `get`) has the zone a listing gives it. Only events that depend on it ask:
+        all-day events calsync has not stamped with a zone, timed ones without a zone name."""
+        known = self._zones.get(calendar_id)
+        if known is not None:
+            return known
+        request = self.service.calendarList().get(calendarId=calendar_id)
+        try:
+            entry = self._execute("calendarList.get", request)
+        except ProviderRejected:  # not in the user's list (any more): no zone to be had
+            entry = {}
+        return self._zones.setdefault(calendar_id, _zone_of(entry.get("timeZone")))
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -253,29 +271,13 @@ class GoogleCalendarProvider:
     ) -> WatchChannel:
         params = self._list_params(calendar_id)
         params.pop("maxResults")
-        body = {
-            "id": channel_id,
-            "type": "web_hook",
-            "address": address,
-            "token": token,
-            "params": {"ttl": str(int(ttl.total_seconds()))},
-        }
+        body = watch_body(channel_id=channel_id, address=address, token=token, ttl=ttl)
         made = self._execute("events.watch", self.service.events().watch(body=body, **params))
-        expires = datetime.fromtimestamp(int(made["expiration"]) / 1000, tz=UTC)
-        return WatchChannel(str(made["id"]), str(made["resourceId"]), expires)
+        return channel_of(made)
 
     def stop_watch(self, channel_id: str, resource_id: str) -> None:
-        body = {"id": channel_id, "resourceId": resource_id}
-        request = self.service.channels().stop(body=body)
-
-        def stop() -> None:
-            try:
-                request.execute(num_retries=0)
-            except HttpError as exc:  # an unknown or expired channel is already stopped
-                if exc.resp.status != 404:
-                    raise
-
-        call(self.retry, "channels.stop", stop, pace=self.pace)
+        request = self.service.channels().stop(body={"id": channel_id, "resourceId": resource_id})
+        call(self.retry, "channels.stop", partial(stop, request), pace=self.pace)
 
 
 def _list_page(request: Any, cursor: str | None) -> Any:

@@ -14,8 +14,9 @@
 
 Retries use truncated exponential back-off with jitter (Google's advice): the n-th wait is
 `min(cap, base * 2**n)`, of which a random half is jitter, never shorter than a Retry-After
-the answer carried; a call gives up after `attempts` tries or once the waits would exceed
-`budget` seconds, raising the mapped error with the `retry_after` it would have waited next.
+the answer carried (seconds or an HTTP date; each part of a batch answer has its own); a call
+gives up after `attempts` tries or once the waits would exceed `budget` seconds, raising the
+mapped error with the `retry_after` it would have waited next.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httplib2
@@ -94,11 +97,20 @@ class Reply:
 
 
 def _seconds(headers: Any) -> float | None:
+    """A Retry-After header in seconds: delay-seconds or an HTTP date (RFC 9110)."""
     value = headers.get("retry-after") if hasattr(headers, "get") else None
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+    if value is None:
         return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError):
+        return None
+    when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def reply_error(reply: Reply, what: str) -> ProviderError:

@@ -1,40 +1,37 @@
-"""Google Calendar event JSON <-> calsync's CalendarEvent and SyncedFields.
+"""Google Calendar event JSON -> calsync's CalendarEvent (writing: google_body.py).
 
 Reading (`change_from_wire`): `status: cancelled` is a RemovedEvent; `start`/`end` keep their
-`timeZone` (all-day `date`s take the calendar's zone, Google keeps none for them) and Google's
-exclusive all-day `end.date` becomes calsync's inclusive `end_date`; `transparency: transparent`
-is free; `visibility` private or confidential is private; attendees are their emails, without
-the organizer's own entry and without rooms (resources); the conference link is the first
-video entry point of `conferenceData`, else `hangoutLink`; calsync's stamp is the activity id
-under `STAMP_KEY` in `extendedProperties.private`.
+`timeZone`; all-day `date`s take the zone calsync stamped on the event when it wrote it
+(`ZONE_KEY`), else the calendar's (Google keeps none for them); Google's exclusive all-day
+`end.date` becomes calsync's inclusive `end_date`; `transparency: transparent` is free;
+`visibility` private or confidential is private; attendees are their emails, without rooms
+(resources) and without the organizer's own entry unless calsync wrote that address itself
+(`OWN_ENTRY_KEY`); the conference link is the first video entry point of `conferenceData`, else
+`hangoutLink`; calsync's stamp is the activity id under `STAMP_KEY`.
 
-Writing (`event_body`): the synced fields are laid over the event's current resource, so
-everything calsync does not manage survives an update (reminders, colour, other extended
-properties, attendees' response statuses and comments, rooms, the organizer's entry, a Meet
-link that did not change, a `public` or `confidential` visibility that still means the same).
+calsync's keys live in `extendedProperties.private` (per calendar copy, never shown to guests);
+Google silently drops keys over 44 characters, so each is shorter.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from calsync.domain.event import CalendarEvent, EventChange, RemovedEvent
-from calsync.domain.link import SyncedFields
 from calsync.domain.schedule import zone
 
 log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
 
-STAMP_KEY = "calsyncActivityId"  # Google drops private extended-property keys over 44 chars
-_PRIVATE = ("private", "confidential")
-_PUBLIC = ("default", "public")
+STAMP_KEY = "calsyncActivityId"  # the activity an event was created for
+ZONE_KEY = "calsyncAllDayZone"  # the CRM's zone of an all-day event calsync wrote
+OWN_ENTRY_KEY = "calsyncListsOrganizer"  # "true": the CRM lists the organizer as an attendee
+PRIVATE_VISIBILITIES = ("private", "confidential")
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -54,17 +51,18 @@ def change_from_wire(item: JSON, calendar_id: str, calendar_zone: str) -> EventC
 def event_from_wire(item: JSON, calendar_id: str, calendar_zone: str) -> CalendarEvent | None:
     """A live event resource as a CalendarEvent; None (logged) if it cannot be understood."""
     try:
+        all_day_zone = known_zone(private_properties(item).get(ZONE_KEY)) or calendar_zone
         return CalendarEvent(
-            **_timing(item.get("start") or {}, item.get("end") or {}, calendar_zone),
+            **_timing(item.get("start") or {}, item.get("end") or {}, all_day_zone, calendar_zone),
             id=str(item["id"]),
             calendar_id=calendar_id,
             etag=item.get("etag"),
-            updated=_instant(item["updated"]) if item.get("updated") else None,
+            updated=instant(item["updated"]) if item.get("updated") else None,
             summary=item.get("summary") or "",
             description=item.get("description") or "",
             location=item.get("location") or "",
             busy=item.get("transparency") != "transparent",
-            private=item.get("visibility") in _PRIVATE,
+            private=item.get("visibility") in PRIVATE_VISIBILITIES,
             attendees=attendee_emails(item),
             conference_url=conference_url(item),
             recurring_event_id=item.get("recurringEventId"),
@@ -78,17 +76,26 @@ def event_from_wire(item: JSON, calendar_id: str, calendar_zone: str) -> Calenda
         return None
 
 
-def _timing(start: JSON, end: JSON, calendar_zone: str) -> dict[str, Any]:
+def needs_calendar_zone(item: JSON) -> bool:
+    """Whether reading `item` depends on its calendar's zone (an all-day event calsync did not
+    stamp with a zone; a timed event without a known `start.timeZone`)."""
+    start = item.get("start") or {}
+    if "date" in start:
+        return known_zone(private_properties(item).get(ZONE_KEY)) is None
+    return known_zone(start.get("timeZone")) is None
+
+
+def _timing(start: JSON, end: JSON, all_day_zone: str, calendar_zone: str) -> dict[str, Any]:
     if "date" in start:
         first = date.fromisoformat(start["date"])
         after = date.fromisoformat(end["date"])  # exclusive at Google
         last = max(first, after - timedelta(days=1))
-        return {"timezone": calendar_zone, "start_date": first, "end_date": last}
+        return {"timezone": all_day_zone, "start_date": first, "end_date": last}
     name = known_zone(start.get("timeZone")) or calendar_zone
     return {
         "timezone": name,
-        "start": _instant(start["dateTime"], name),
-        "end": _instant(end["dateTime"], known_zone(end.get("timeZone")) or name),
+        "start": instant(start["dateTime"], name),
+        "end": instant(end["dateTime"], known_zone(end.get("timeZone")) or name),
     }
 
 
@@ -102,24 +109,38 @@ def known_zone(name: object) -> str | None:
     return name
 
 
-def _instant(text: str, zone_name: str = "UTC") -> datetime:
+def instant(text: str, zone_name: str = "UTC") -> datetime:
     parsed = datetime.fromisoformat(text)
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone(zone_name))
 
 
 def attendee_emails(item: JSON) -> tuple[str, ...]:
-    """The guests' emails: not the organizer's own entry, not rooms; each once, in order."""
+    """The guests' emails, each once, in order: not rooms, and not the organizer's own entry
+    (Google lists the organizer among the guests once there are any) unless calsync wrote
+    that address because the CRM lists it."""
+    own_listed = lists_own_entry(item)
     emails: dict[str, str] = {}
     for attendee in item.get("attendees") or []:
-        if _unmanaged_attendee(attendee) or not attendee.get("email"):
+        if attendee.get("resource") or not attendee.get("email"):
+            continue
+        if is_own_entry(attendee) and not own_listed:
             continue
         emails.setdefault(str(attendee["email"]).lower(), str(attendee["email"]))
     return tuple(emails.values())
 
 
-def _unmanaged_attendee(attendee: JSON) -> bool:
-    own = bool(attendee.get("self")) and bool(attendee.get("organizer"))
-    return own or bool(attendee.get("resource"))
+def is_own_entry(attendee: JSON) -> bool:
+    """The organizer's own entry in `attendees` (flagged by Google, on the organizer's copy)."""
+    return bool(attendee.get("self")) and bool(attendee.get("organizer"))
+
+
+def lists_own_entry(item: JSON) -> bool:
+    return private_properties(item).get(OWN_ENTRY_KEY) == "true"
+
+
+def private_properties(item: JSON) -> dict[str, Any]:
+    properties = (item.get("extendedProperties") or {}).get("private")
+    return properties if isinstance(properties, dict) else {}
 
 
 def conference_url(item: JSON) -> str | None:
@@ -131,8 +152,7 @@ def conference_url(item: JSON) -> str | None:
 
 
 def stamp_of(item: JSON) -> str | None:
-    private = (item.get("extendedProperties") or {}).get("private") or {}
-    stamp = private.get(STAMP_KEY)
+    stamp = private_properties(item).get(STAMP_KEY)
     return str(stamp) if stamp else None
 
 
@@ -142,77 +162,3 @@ def is_cancelled(item: JSON | None) -> bool:
 
 def _short(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-
-
-# -- writing ----------------------------------------------------------------------------------
-
-
-def event_body(fields: SyncedFields, current: JSON | None = None, *, stamp: str | None) -> JSON:
-    """The resource to write: `current` (if any) with the synced fields replaced."""
-    body = copy.deepcopy(current) if current else {}
-    start, end = _wire_times(fields)
-    body.update(
-        start=start,
-        end=end,
-        summary=fields.subject,
-        description=fields.description,
-        location=fields.location,
-        transparency="opaque" if fields.busy else "transparent",
-        visibility=_visibility(fields.private, body.get("visibility")),
-    )
-    attendees = _attendees(fields.attendees, body.get("attendees") or [])
-    if attendees:
-        body["attendees"] = attendees
-    else:
-        body.pop("attendees", None)
-    _set_conference(body, fields.conference_url)
-    if stamp is not None:
-        properties = body.setdefault("extendedProperties", {})
-        properties.setdefault("private", {})[STAMP_KEY] = stamp
-    return body
-
-
-def _wire_times(fields: SyncedFields) -> tuple[JSON, JSON]:
-    if fields.start_date is not None and fields.end_date is not None:
-        after = fields.end_date + timedelta(days=1)  # Google's end date is exclusive
-        return {"date": fields.start_date.isoformat()}, {"date": after.isoformat()}
-    assert fields.start is not None
-    assert fields.end is not None
-    shown_in = zone(fields.timezone)
-    return (
-        {"dateTime": fields.start.astimezone(shown_in).isoformat(), "timeZone": fields.timezone},
-        {"dateTime": fields.end.astimezone(shown_in).isoformat(), "timeZone": fields.timezone},
-    )
-
-
-def _visibility(private: bool, current: object) -> str:
-    """Keep the current value when it already means the same (confidential, public)."""
-    if private:
-        return str(current) if current in _PRIVATE else "private"
-    return str(current) if current in _PUBLIC else "default"
-
-
-def _attendees(emails: tuple[str, ...], current: list[JSON]) -> list[JSON]:
-    """The guests `emails`, keeping each known guest's entry (response status, comment...),
-    plus the entries calsync does not manage (the organizer's own, rooms)."""
-    known = {str(a.get("email", "")).lower(): a for a in current if not _unmanaged_attendee(a)}
-    managed = [copy.deepcopy(known.get(email.lower(), {"email": email})) for email in emails]
-    kept = [copy.deepcopy(a) for a in current if _unmanaged_attendee(a)]
-    return managed + kept
-
-
-def _set_conference(body: JSON, url: str | None) -> None:
-    """Leave an unchanged link as it is (e.g. a Meet made by Google); else replace or drop it.
-
-    Written only with `conferenceDataVersion=1` on the request (see google_writes.py).
-    """
-    if url == conference_url(body):
-        return
-    body.pop("conferenceData", None)
-    body.pop("hangoutLink", None)
-    if url is not None:
-        host = urlsplit(url).hostname or url
-        body["conferenceData"] = {
-            "conferenceSolution": {"key": {"type": "addOn"}, "name": host},
-            "entryPoints": [{"entryPointType": "video", "uri": url, "label": host}],
-        }

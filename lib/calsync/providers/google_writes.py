@@ -6,7 +6,9 @@ request, receives its Reply, and returns the WriteResult (google_batch.py runs m
 | create | insert (1)                               | OK                                      |
 |        | 409 `duplicate`: get the holder (+1)     | live: EXISTS with it                    |
 |        | cancelled: update it, `status: confirmed`| OK (restored with these fields)         |
-|        | (+1)                                     |                                         |
+|        | (+1); Google refuses (403/404/409/410):  | OK under the new id; a live holder of   |
+|        | the same again under the id's next       | it made for this activity is updated    |
+|        | generation (ids.next_event_id)           | to these fields (+1): OK                |
 | update | get (1) + update with If-Match (1);      | OK; 404/410/cancelled: GONE             |
 |        | the get is skipped (1 unit in all) when  | the etag is not `if_match`: STALE with  |
 |        | the adapter holds the resource at        | the event; 412: get (+1), STALE (or,    |
@@ -15,8 +17,13 @@ request, receives its Reply, and returns the WriteResult (google_batch.py runs m
 | move   | move (1)                                 | OK; 409: EXISTS; 404: get (+1): GONE if |
 |        |                                          | the event is gone, else REJECTED        |
 
+Restoring a deleted event is what Google's docs allow, but Google is reported to refuse it for
+some ids (403 "forbidden", or 409 again). Then the create moves on to the id's next generation
+(`crm1...`, `crm2...`: still derived from the activity, so a retried create finds it again
+and never makes a second event); at most 32 generations, so a create always ends.
+
 Updates are full updates (PUT) of the current resource with the synced fields laid over it
-(google_wire.event_body), so nothing calsync does not manage is lost; a patch would cost 3
+(google_body.event_body), so nothing calsync does not manage is lost; a patch would cost 3
 units and still replace whole arrays such as `attendees`. Every insert and update carries
 `conferenceDataVersion=1` so conference links are written (and kept). Other 4xx answers are
 REJECTED with Google's message; transient ones never reach these functions (see the runner).
@@ -29,12 +36,18 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from calsync.domain.event import CalendarEvent
+from calsync.domain.ids import next_event_id
 from calsync.domain.link import SyncedFields
 from calsync.ports import CreateEvent, DeleteEvent, EventWrite, MoveEvent, Outcome, WriteResult
+from calsync.providers.google_body import event_body
 from calsync.providers.google_errors import Reply
-from calsync.providers.google_wire import JSON, event_body, is_cancelled
+from calsync.providers.google_wire import JSON, is_cancelled, stamp_of
 
 Op = Generator[Any, Reply, WriteResult]
+Step = Generator[Any, Reply, WriteResult | None]  # None: the conversation goes on
+# Google's answers to restoring a deleted event that mean "not under this id" (rate-limit 403s
+# are transient: the batch runner retries them and they never get here)
+_REVIVE_REFUSED = frozenset({403, 404, 409, 410})
 ReadEvent = Callable[[JSON, str], CalendarEvent | None]
 
 
@@ -68,6 +81,10 @@ class Calls:
         self.calendar_id = calendar_id
         self._read = read
         self.cache = cache
+
+    def body(self, fields: SyncedFields, current: JSON | None, *, stamp: str | None) -> JSON:
+        """The resource to write (google_body.event_body) for this calendar."""
+        return event_body(fields, current, stamp=stamp, calendar_id=self.calendar_id)
 
     def insert(self, body: JSON) -> Any:
         return self.events.insert(calendarId=self.calendar_id, body=body, conferenceDataVersion=1)
@@ -128,27 +145,50 @@ def plan(write: EventWrite, calls: Calls) -> Op:
 
 
 def _create(write: CreateEvent, calls: Calls) -> Op:
-    body = event_body(write.fields, stamp=write.activity_id)
-    reply = yield calls.insert({"id": write.event_id, **body})
-    if reply.ok:
-        return calls.result(Outcome.OK, reply)
-    if reply.status != 409:
-        return refused(reply)
-    holder = yield calls.get(write.event_id)
-    if not holder.ok or holder.body is None:
-        return WriteResult(Outcome.RETRY, detail="the id is taken but its holder can't be read")
-    if not is_cancelled(holder.body):
+    event_id: str | None = write.event_id
+    while event_id is not None:  # each round a later generation: 32 rounds at most
+        body = calls.body(write.fields, None, stamp=write.activity_id)
+        reply = yield calls.insert({"id": event_id, **body})
+        if reply.ok:
+            return calls.result(Outcome.OK, reply)
+        if reply.status != 409:
+            return refused(reply)
+        holder = yield calls.get(event_id)
+        if not holder.ok or holder.body is None:
+            return WriteResult(Outcome.RETRY, detail="the id is taken but its holder can't be read")
+        if not is_cancelled(holder.body):
+            return (yield from _taken(write, event_id, holder, calls))
+        restored = yield from _restore(write, event_id, holder.body, calls)
+        if restored is not None:
+            return restored
+        event_id = next_event_id(event_id)
+    detail = "Google refused to bring back the deleted event under every id calsync can give it"
+    return WriteResult(Outcome.REJECTED, detail=detail)
+
+
+def _taken(write: CreateEvent, event_id: str, holder: Reply, calls: Calls) -> Op:
+    """A live event holds the id: EXISTS; but a later generation made for this activity (an
+    earlier attempt whose answer was lost) is brought up to date and answers OK."""
+    assert holder.body is not None
+    if event_id == write.event_id or stamp_of(holder.body) != write.activity_id:
         return calls.result(Outcome.EXISTS, holder)
-    return (yield from _restore(write, holder.body, calls))
+    body = calls.body(write.fields, holder.body, stamp=write.activity_id)
+    reply = yield calls.update(event_id, body, holder.body.get("etag"))
+    if reply.status == 412:
+        return WriteResult(Outcome.RETRY, detail="the event changed while updating it")
+    return _answered(reply, calls)
 
 
-def _restore(write: CreateEvent, holder: JSON, calls: Calls) -> Op:
-    """A deleted event keeps its id: bring it back with these fields."""
-    restored = event_body(write.fields, holder, stamp=write.activity_id)
+def _restore(write: CreateEvent, event_id: str, holder: JSON, calls: Calls) -> Step:
+    """A deleted event keeps its id: bring it back with these fields. None if Google refuses
+    to (the id's next generation is used instead)."""
+    restored = calls.body(write.fields, holder, stamp=write.activity_id)
     restored["status"] = "confirmed"
-    reply = yield calls.update(write.event_id, restored, holder.get("etag"))
+    reply = yield calls.update(event_id, restored, holder.get("etag"))
     if reply.status == 412:
         return WriteResult(Outcome.RETRY, detail="the deleted event changed while restoring it")
+    if reply.status in _REVIVE_REFUSED:
+        return None
     return _answered(reply, calls)
 
 
@@ -162,7 +202,7 @@ def _update(event_id: str, fields: SyncedFields, if_match: str | None, calls: Ca
                 return unusable
             assert got.body is not None
             current = got.body
-        body = event_body(fields, current, stamp=None)
+        body = calls.body(fields, current, stamp=None)
         reply = yield calls.update(event_id, body, current.get("etag"))
         if reply.status != 412:
             return _answered(reply, calls)

@@ -158,7 +158,8 @@ class MemoryCalendarProvider:
             return WriteResult(Outcome.STALE, current, "the event changed since it was read")
         if isinstance(write, UpdateEvent):
             updated = evolve(current, **event_fields(write.fields))
-            return WriteResult(Outcome.OK, service.store(calendar_id, updated))
+            listed = _lists_owner(calendar_id, write.fields)
+            return WriteResult(Outcome.OK, service.store(calendar_id, updated, lists_owner=listed))
         service.remove(calendar_id, write.event_id)
         return WriteResult(Outcome.OK)
 
@@ -176,7 +177,8 @@ class MemoryCalendarProvider:
             **event_fields(write.fields),
         )
         # A deleted event keeps its id; creating it again restores it (as an update does).
-        return WriteResult(Outcome.OK, self.service.store(calendar_id, event))
+        listed = _lists_owner(calendar_id, write.fields)
+        return WriteResult(Outcome.OK, self.service.store(calendar_id, event, lists_owner=listed))
 
     def _move(self, calendar_id: str, current: CalendarEvent, destination: str) -> WriteResult:
         target = self.service.calendar(destination)
@@ -185,7 +187,8 @@ class MemoryCalendarProvider:
         if self.service.live(destination, current.id) is not None:
             return WriteResult(Outcome.EXISTS, detail="the destination has an event with that id")
         self.service.remove(calendar_id, current.id)
-        return WriteResult(Outcome.OK, self.service.store(destination, current))
+        moved = self.service.store(destination, current, lists_owner=True)  # shown as it was
+        return WriteResult(Outcome.OK, moved)
 
     def watch(
         self, calendar_id: str, *, channel_id: str, address: str, token: str, ttl: timedelta
@@ -208,6 +211,10 @@ class MemoryCalendarProvider:
             record = self.service.watches.get(channel_id)
             if record is not None and record.resource_id == resource_id:
                 record.stopped = True
+
+
+def _lists_owner(calendar_id: str, fields: SyncedFields) -> bool:
+    return calendar_id.lower() in {email.lower() for email in fields.attendees}
 
 
 _METHOD: dict[type, str] = {

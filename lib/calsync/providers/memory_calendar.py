@@ -3,7 +3,9 @@
 It keeps what calsync relies on from a real provider: client-chosen ids refused when taken
 (even by a deleted event), etags that change with every write, a change log with cursors that
 can be invalidated, tombstones for deletions, occurrences of recurring series, push channels,
-revocable authorizations and injectable faults. Tests also act through it as the user does in
+revocable authorizations and injectable faults. Like Google (as the Google adapter reads it),
+it does not show the calendar's own address among an event's attendees (the organizer's own
+entry) unless calsync wrote it there. Tests also act through it as the user does in
 the provider's own app (`user_create`, `user_update`, `user_delete`, `user_delete_series`).
 """
 
@@ -32,6 +34,7 @@ class StoredEvent:
     event: CalendarEvent
     seq: int
     deleted: bool = False
+    lists_owner: bool = False  # calsync wrote the calendar's own address among the attendees
 
 
 @dataclass
@@ -186,11 +189,24 @@ class MemoryCalendarService:
         stored = self.calendars[calendar_id].events.get(event_id)
         return None if stored is None or stored.deleted else stored.event
 
-    def store(self, calendar_id: str, event: CalendarEvent) -> CalendarEvent:
-        """Write `event` as the new version: fresh etag, next change sequence."""
+    def store(
+        self, calendar_id: str, event: CalendarEvent, *, lists_owner: bool | None = None
+    ) -> CalendarEvent:
+        """Write `event` as the new version: fresh etag, next change sequence.
+
+        The calendar's own address among the attendees is kept only where calsync wrote it
+        (`lists_owner`; None, as for the user's own edits: as the event had it before).
+        """
+        events = self.calendars[calendar_id].events
+        previous = events.get(event.id)
+        if lists_owner is None:
+            lists_owner = previous is not None and previous.lists_owner
+        if not lists_owner:
+            own = calendar_id.lower()
+            event = evolve(event, attendees=tuple(a for a in event.attendees if a.lower() != own))
         etag = f'"{next(self._etags)}"'
         saved = evolve(event, calendar_id=calendar_id, etag=etag, updated=self.clock.now())
-        self.calendars[calendar_id].events[saved.id] = StoredEvent(saved, self._next_seq())
+        events[saved.id] = StoredEvent(saved, self._next_seq(), lists_owner=lists_owner)
         self._notify(calendar_id)
         return saved
 
