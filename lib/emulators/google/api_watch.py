@@ -11,7 +11,7 @@ from emulators.google import errors, listing
 from emulators.google.calls import Call, Reply
 from emulators.google.push import Channel, resource_id_of
 
-_CHANNEL_ID = re.compile(r"^[A-Za-z0-9\-_+/=]{1,64}$")
+_CHANNEL_ID = re.compile(r"[A-Za-z0-9\-_+/=]{1,64}")
 
 
 def list_events(call: Call, calendar_id: str) -> Reply:
@@ -38,15 +38,14 @@ def watch(call: Call, calendar_id: str) -> Reply:
     calendar = call.calendar(calendar_id)
     body = call.object_body()
     channel_id = body.get("id")
-    if not isinstance(channel_id, str) or not _CHANNEL_ID.match(channel_id):
+    if not isinstance(channel_id, str) or not _CHANNEL_ID.fullmatch(channel_id):
         raise errors.invalid("Channel id must be 1-64 characters of [A-Za-z0-9-_+/=].")
     if channel_id in call.sim.push.channels:
         raise errors.ApiError(400, "channelIdNotUnique", "Channel id not unique.")
     if body.get("type") not in ("web_hook", "webhook"):
         raise errors.invalid("Invalid channel type: only web_hook is supported.")
     address = body.get("address")
-    parts = urlsplit(address) if isinstance(address, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not _web_address(address):
         raise errors.invalid("Invalid channel address: an http(s) URL is required.")
     token = body.get("token")
     if token is not None and (not isinstance(token, str) or len(token) > 256):
@@ -76,13 +75,23 @@ def stop(call: Call) -> Reply:
     return Reply(None, 204)
 
 
+def _web_address(address: object) -> bool:
+    if not isinstance(address, str):
+        return False
+    try:
+        parts = urlsplit(address)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        return False
+
+
 def _expiration(call: Call, body: dict[str, Any]) -> int:
     config = call.sim.config
     params = body.get("params") or {}
     ttl_text = params.get("ttl") if isinstance(params, dict) else None
     try:
         ttl = int(ttl_text) if ttl_text is not None else config.default_channel_ttl
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise errors.invalid("Invalid channel params.ttl: whole seconds expected.") from exc
     if ttl < 1:
         raise errors.invalid("Invalid channel params.ttl: it must be positive.")
@@ -92,7 +101,7 @@ def _expiration(call: Call, body: dict[str, Any]) -> int:
     if requested is not None:
         try:
             wanted = int(requested)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise errors.invalid("Invalid channel expiration.") from exc
         if wanted <= now_ms:
             raise errors.invalid("Channel expiration must be in the future.")

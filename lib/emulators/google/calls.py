@@ -13,6 +13,43 @@ from emulators.google.model import Calendar
 from emulators.google.params import Params
 from emulators.google.simulator import Simulator
 
+MAX_JSON_DEPTH = 64
+"""How deeply a request body may nest arrays and objects (no resource comes near it)."""
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON (``{}`` if empty); 400 ``parseError`` if it is not strict JSON.
+
+    ``NaN``/``Infinity`` (which Python would accept) and bodies nested deeper than
+    :data:`MAX_JSON_DEPTH` are refused too, so no handler meets them.
+    """
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise errors.ApiError(400, "parseError", "Parse Error") from exc
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise errors.ApiError(
+            400, "parseError", f"Parse Error: nested more than {MAX_JSON_DEPTH} levels deep"
+        )
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
 
 @dataclass
 class Reply:
@@ -38,14 +75,8 @@ class Call:
         return Params(self.request.args)
 
     def body(self) -> Any:
-        """The JSON body; 400 ``parseError`` if it is not JSON."""
-        raw = self.request.get_data(cache=True)
-        if not raw.strip():
-            return {}
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise errors.ApiError(400, "parseError", "Parse Error") from exc
+        """The JSON body (``{}`` if empty); 400 ``parseError`` if it is not JSON."""
+        return parse_json(self.request.get_data(cache=True))
 
     def object_body(self) -> dict[str, Any]:
         body = self.body()

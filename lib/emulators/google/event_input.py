@@ -18,7 +18,7 @@ from emulators.google import errors, recurrence
 from emulators.google.model import Calendar
 from emulators.google.timefmt import When, parse_when, when_to_resource
 
-ID_PATTERN = re.compile(r"^[a-v0-9]{5,1024}$")
+ID_PATTERN = re.compile(r"[a-v0-9]{5,1024}")
 EVENT_TYPES = ("default", "birthday", "focusTime", "fromGmail", "outOfOffice", "workingLocation")
 _PRIMARY_ONLY_TYPES = ("focusTime", "outOfOffice", "workingLocation")
 _IMMUTABLE = ("iCalUID", "recurringEventId", "originalStartTime", "eventType")
@@ -53,7 +53,7 @@ _WRITABLE = frozenset(
 
 
 def check_client_id(event_id: object) -> str:
-    if not isinstance(event_id, str) or not ID_PATTERN.match(event_id):
+    if not isinstance(event_id, str) or not ID_PATTERN.fullmatch(event_id):
         raise errors.invalid("Invalid resource id value.")
     return event_id
 
@@ -127,7 +127,7 @@ def _check_scalars(body: dict[str, Any]) -> None:
         if key in body and body[key] not in allowed:
             raise errors.invalid(f"Invalid value for field {key}: {str(body[key])[:40]!r}.")
     sequence = body.get("sequence", 0)
-    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence < 2**31:
         raise errors.invalid("Invalid sequence value.")
     if "colorId" in body and body["colorId"] not in [str(n) for n in range(1, 12)]:
         raise errors.invalid("Invalid color id.")

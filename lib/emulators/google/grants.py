@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -20,6 +21,8 @@ from emulators.google.errors import OAuthError
 EMAIL_SCOPE = "https://www.googleapis.com/auth/userinfo.email"
 PROFILE_SCOPE = "https://www.googleapis.com/auth/userinfo.profile"
 SHORT_SCOPES = {"email": EMAIL_SCOPE, "profile": PROFILE_SCOPE}
+PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+"""RFC 7636's syntax of a ``code_verifier`` (and of a ``code_challenge``): 43-128 unreserved."""
 
 
 def normalise_scopes(raw: str) -> list[str]:
@@ -202,10 +205,12 @@ def _check_pkce(code: AuthCode, verifier: str | None) -> None:
         return
     if not verifier:
         raise OAuthError("invalid_grant", "Missing code verifier.")
+    if not PKCE_VALUE.fullmatch(verifier):
+        raise OAuthError("invalid_grant", "Invalid code verifier.")
     if code.method == "S256":
-        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-        computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        digest = hashlib.sha256(verifier.encode("ascii")).digest()
+        computed = base64.urlsafe_b64encode(digest).rstrip(b"=")
     else:
-        computed = verifier
-    if not secrets.compare_digest(computed, code.challenge):
+        computed = verifier.encode("ascii")
+    if not secrets.compare_digest(computed, code.challenge.encode()):
         raise OAuthError("invalid_grant", "Invalid code verifier.")

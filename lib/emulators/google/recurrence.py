@@ -24,7 +24,7 @@ from emulators.google import errors
 from emulators.google.timefmt import When, parse_when
 
 _UNTIL = re.compile(r"UNTIL=([0-9TZtz]+)")
-_SUFFIX = re.compile(r"^(?P<base>.+)_(?P<stamp>\d{8}(T\d{6}Z)?)$")
+_SUFFIX = re.compile(r"(?P<base>.+)_(?P<stamp>\d{8}(T\d{6}Z)?)")
 _ALLOWED = ("RRULE", "EXRULE", "RDATE", "EXDATE")
 
 
@@ -56,7 +56,7 @@ class Expander:
 
 def split_instance_id(event_id: str) -> tuple[str, str] | None:
     """``(seriesId, stamp)`` if ``event_id`` has the shape of an instance id."""
-    found = _SUFFIX.match(event_id)
+    found = _SUFFIX.fullmatch(event_id)
     return (found.group("base"), found.group("stamp")) if found else None
 
 
