@@ -1,14 +1,17 @@
 """Authorization codes, access tokens and refresh tokens, and what each one grants.
 
-Codes are single-use and short-lived; presenting a used code again also revokes what it
-produced (RFC 6749 10.5). A refresh grant returns a new access token and never a new refresh
-token, as Google does. Revoking any token of a grant revokes the whole grant.
+Codes are single-use and short-lived (``--code-ttl``, 600 s by default); presenting a used code
+again also revokes what it produced (RFC 6749 10.5). A refresh grant returns a new access token
+and never a new refresh token, as Google does. Refresh tokens never expire unless
+``--refresh-token-ttl`` is given (Google's 7-day expiry for apps in testing mode is otherwise not
+simulated). Revoking any token of a grant revokes the whole grant.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 import secrets
 import threading
@@ -44,6 +47,7 @@ class Grant:
     scopes: frozenset[str]
     refresh_token: str | None = None
     revoked: bool = False
+    refresh_expires_at: float | None = None
 
 
 @dataclass
@@ -81,9 +85,10 @@ class AuthCode:
 class Grants:
     """All live codes, tokens and grants (thread-safe)."""
 
-    def __init__(self, access_ttl: int, code_ttl: int) -> None:
+    def __init__(self, access_ttl: int, code_ttl: int, refresh_ttl: int | None = None) -> None:
         self.access_ttl = access_ttl
         self.code_ttl = code_ttl
+        self.refresh_ttl = refresh_ttl
         self._lock = threading.RLock()
         self.reset()
 
@@ -134,6 +139,8 @@ class Grants:
             self.grants.append(grant)
             if offline:
                 grant.refresh_token = "1//sim-" + secrets.token_urlsafe(40)
+                if self.refresh_ttl is not None:
+                    grant.refresh_expires_at = time.time() + self.refresh_ttl
                 self.refresh[grant.refresh_token] = grant
             return grant
 
@@ -155,7 +162,8 @@ class Grants:
     def by_refresh_token(self, refresh_token: str, client_id: str) -> Grant:
         with self._lock:
             grant = self.refresh.get(refresh_token)
-            if grant is None or grant.revoked:
+            expired = grant is not None and time.time() > (grant.refresh_expires_at or math.inf)
+            if grant is None or grant.revoked or expired:
                 raise OAuthError("invalid_grant", "Token has been expired or revoked.")
             if grant.client_id != client_id:
                 raise OAuthError("unauthorized_client", "Unauthorized")
