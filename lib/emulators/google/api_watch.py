@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+import requests
 
 from emulators.google import errors, listing
 from emulators.google.calls import Call, Reply
@@ -76,13 +79,26 @@ def stop(call: Call) -> Reply:
 
 
 def _web_address(address: object) -> bool:
+    """An http(s) URL the sender can POST to (what Google checks at watch time, TLS aside)."""
     if not isinstance(address, str):
         return False
     try:
         parts = urlsplit(address)
-        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
+            return False
+        requests.Request("POST", address).prepare()
+        return _valid_host(parts.hostname)
+    except (ValueError, UnicodeError, requests.RequestException):
         return False
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        encoded = host.encode("idna")
+    return len(encoded) <= 253 and all(0 < len(label) <= 63 for label in encoded.split(b"."))
 
 
 def _expiration(call: Call, body: dict[str, Any]) -> int:

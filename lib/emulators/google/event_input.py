@@ -3,7 +3,8 @@
 :func:`prepare` turns a request body (and, for update/patch, the stored body) into the body to
 store, or raises a 400 worded like Google's. Read-only and unknown fields are dropped; Google's
 limits apply (client ids are base32hex of 5-1024 characters, extended-property keys over 44
-characters are dropped and values cut to 1024, at most 300 properties and 32 kB per event,
+characters are dropped and values cut to 1024, at most 300 properties and 32 kB (keys and
+values in UTF-8, private and shared together) per event,
 five reminder overrides, 25 attachments).
 """
 
@@ -221,7 +222,7 @@ def _check_extended_properties(body: dict[str, Any]) -> None:
         if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
             raise errors.invalid(f"Invalid {scope} extended properties.")
         kept = {k: v[:1024] for k, v in values.items() if len(k) <= 44}
-        count, size = count + len(kept), size + sum(len(k) + len(v) for k, v in kept.items())
+        count, size = count + len(kept), size + sum(_utf8(k) + _utf8(v) for k, v in kept.items())
         if kept:
             cleaned[scope] = kept
     if count > 300 or size > 32 * 1024:
@@ -230,6 +231,10 @@ def _check_extended_properties(body: dict[str, Any]) -> None:
         body["extendedProperties"] = cleaned
     else:
         body.pop("extendedProperties", None)
+
+
+def _utf8(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _check_attachments(body: dict[str, Any]) -> None:

@@ -160,7 +160,8 @@ def test_forged_page_tokens_are_invalid(google: GoogleSim, google_service) -> No
 
 def test_odd_channel_and_event_values(google: GoogleSim, google_user: str, google_service) -> None:
     events = google_service.events()
-    for address in ("http://[::1", "http://host:99999/x", "http://host:0/x"):
+    odd_hosts = ("http://☃☃/", "http://a..b/", f"http://{'a' * 64}.example/")
+    for address in ("http://[::1", "http://host:99999/x", "http://host:0/x", *odd_hosts):
         body = {"id": "chan", "type": "web_hook", "address": address}
         assert _error(events.watch(calendarId="primary", body=body)) == (400, "invalid"), address
     for number in ("1e400", "-1e400"):
@@ -182,3 +183,28 @@ def test_odd_channel_and_event_values(google: GoogleSim, google_user: str, googl
     for bad_id in ("abcde\n", "abcdef\n"):
         call = events.insert(calendarId="primary", body={**BODY, "id": bad_id})
         assert _error(call) == (400, "invalid")
+
+
+def test_lone_surrogates_are_parse_errors(google: GoogleSim, google_user: str) -> None:
+    """JSON may escape a lone surrogate (``\\ud800``); it is not Unicode, so it is refused."""
+    token = google.access_token(google_user)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    base = json.dumps(BODY)[:-1]
+    for url, raw in (
+        (f"{google.url}/calendar/v3/calendars/primary/events", base + ', "summary": "\\ud800"}'),
+        (
+            f"{google.url}/calendar/v3/calendars/primary/events?conferenceDataVersion=1",
+            base + ', "conferenceData": {"createRequest": {"requestId": "\\udfff"}}}',
+        ),
+        (f"{google.url}/_admin/users", '{"email": "\\ud800@example.com"}'),
+    ):
+        response = requests.post(url, data=raw, headers=headers, timeout=10)
+        assert response.status_code == 400, raw
+        assert response.json()["error"]["errors"][0]["reason"] == "parseError"
+    fine = requests.post(
+        f"{google.url}/calendar/v3/calendars/primary/events",
+        data=base + ', "summary": "\\u00e9\\ud83d\\ude00"}',
+        headers=headers,
+        timeout=10,
+    )
+    assert fine.json()["summary"] == "é😀"
