@@ -37,7 +37,12 @@ def _lister(call: Call, calendar_id: str) -> listing.Lister:
 
 
 def watch(call: Call, calendar_id: str) -> Reply:
-    """Open a channel on a calendar's events (the list parameters are accepted and kept)."""
+    """Open a channel on a calendar's events.
+
+    The ``events.list`` query parameters the discovery document also lists for watch
+    (``eventTypes``, ``q``, ...) are accepted and ignored: Google documents no filtering of
+    notifications by them, so every change to the calendar's events sends ``exists``.
+    """
     calendar = call.calendar(calendar_id)
     body = call.object_body()
     channel_id = body.get("id")

@@ -159,3 +159,16 @@ def test_any_text_token_is_echoed_as_utf8(google_service, push_receiver: PushRec
     _watch(google_service, push_receiver, token="jeton ☃ é")
     raw = push_receiver.wait_for(1)[0].headers["x-goog-channel-token"]
     assert raw.encode("latin-1").decode("utf-8") == "jeton ☃ é"
+
+
+def test_list_parameters_do_not_filter_notifications(
+    google_service, push_receiver: PushReceiver
+) -> None:
+    body = {"id": "filtered", "type": "web_hook", "address": push_receiver.url}
+    google_service.events().watch(
+        calendarId="primary", body=body, eventTypes="outOfOffice", q="nothing"
+    ).execute()
+    push_receiver.wait_for(1)
+    _insert(google_service)
+    received = push_receiver.wait_for(2)
+    assert [n.headers["x-goog-resource-state"] for n in received] == ["sync", "exists"]
