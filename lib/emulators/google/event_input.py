@@ -2,10 +2,10 @@
 
 :func:`prepare` turns a request body (and, for update/patch, the stored body) into the body to
 store, or raises a 400 worded like Google's. Read-only and unknown fields are dropped; Google's
-limits apply (client ids are base32hex of 5-1024 characters, extended-property keys over 44
-characters are dropped and values cut to 1024, at most 300 properties and 32 kB (keys and
-values in UTF-8, private and shared together) per event,
-five reminder overrides, 25 attachments).
+limits apply: client ids are base32hex of 5-1024 characters; extended-property keys over 44
+characters are dropped and values cut to 1024, with at most 300 properties and 32 kB (keys and
+values in UTF-8, private and shared together) per event; five reminder overrides; 25
+attachments.
 """
 
 from __future__ import annotations
