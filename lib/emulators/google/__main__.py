@@ -44,14 +44,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--access-token-ttl", type=int, default=3599, help="seconds")
     parser.add_argument(
+        "--code-ttl", type=int, default=600, help="authorization-code lifetime in seconds"
+    )
+    parser.add_argument(
+        "--refresh-token-ttl",
+        type=int,
+        default=None,
+        help="refresh-token lifetime in seconds (default: they never expire)",
+    )
+    parser.add_argument(
         "--horizon-days", type=int, default=730, help="how far ahead open-ended series are expanded"
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     if len(args.client_id) != len(args.client_secret):
         parser.error("give exactly one --client-secret per --client-id")
-    if args.access_token_ttl < 1 or args.horizon_days < 1:
-        parser.error("--access-token-ttl and --horizon-days must be positive")
+    lifetimes = (args.access_token_ttl, args.code_ttl, args.horizon_days)
+    if min(lifetimes) < 1 or (args.refresh_token_ttl is not None and args.refresh_token_ttl < 1):
+        parser.error(
+            "--access-token-ttl, --code-ttl, --refresh-token-ttl and --horizon-days"
+            " must be positive"
+        )
     return args
 
 
@@ -59,6 +72,8 @@ def build_config(args: argparse.Namespace) -> SimulatorConfig:
     config = SimulatorConfig(
         auto_consent=args.auto_consent,
         access_token_ttl=args.access_token_ttl,
+        code_ttl=args.code_ttl,
+        refresh_token_ttl=args.refresh_token_ttl,
         horizon_days=args.horizon_days,
     )
     for client_id, secret in zip(args.client_id, args.client_secret, strict=True):

@@ -5,13 +5,13 @@ See the README for the JSON of each endpoint. Errors use the Calendar API's erro
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
 from werkzeug.wrappers import Request, Response
 
 from emulators.google import errors
+from emulators.google.calls import parse_json
 from emulators.google.config import GOOGLE_UI_CLIENT_ID
 from emulators.google.faults import Faults
 from emulators.google.grants import EMAIL_SCOPE, PROFILE_SCOPE, normalise_scopes
@@ -139,13 +139,7 @@ class AdminEndpoints:
 
 
 def _object(request: Request) -> dict[str, Any]:
-    raw = request.get_data()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise errors.ApiError(400, "parseError", "Parse Error") from exc
+    body = parse_json(request.get_data())
     if not isinstance(body, dict):
         raise errors.bad_request("The request body must be a JSON object.")
     return body

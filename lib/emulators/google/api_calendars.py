@@ -44,7 +44,7 @@ def list_entries(call: Call) -> Reply:
     rows = [c for c in rows if show_deleted or not c.deleted]
     rows = [c for c in rows if c.deleted or role_rank(c.role_of(call.email)) >= role_rank(minimum)]
     if position.after:
-        rows = [c for c in rows if c.id > position.after[0]]
+        rows = [c for c in rows if tokens.after((c.id,), position.after)]
     page, more = rows[:page_size], len(rows) > page_size
     response: dict[str, Any] = {
         "kind": "calendar#calendarList",

@@ -40,6 +40,21 @@ class Located:
         return self.vanished_etag or ""
 
 
+def locate_writable(call: Call, calendar: Calendar, event_id: str) -> Located:
+    """What a write (update, patch, delete) to ``event_id`` targets.
+
+    An instance of a deleted series is gone with it: writing to it (a plain instance or an
+    exception) is 410 ``deleted``, so no live exception can outlive its series.
+    """
+    found = locate(call, calendar, event_id)
+    call.check_if_match(found.etag)
+    series_id = found.event.series_id if found.event is not None else None
+    series = found.series or calendar.events.get(series_id or "")
+    if series is not None and series.deleted:
+        raise errors.deleted()
+    return found
+
+
 def locate(call: Call, calendar: Calendar, event_id: str) -> Located:
     """Find what ``event_id`` names in ``calendar`` or raise 404 ``notFound``."""
     stored = calendar.events.get(event_id)
@@ -103,8 +118,7 @@ def _write(call: Call, calendar_id: str, event_id: str, *, patch: bool) -> Reply
     calendar = call.calendar(calendar_id, "writer")
     request = call.object_body()
     _check_send_updates(call)
-    found = locate(call, calendar, event_id)
-    call.check_if_match(found.etag)
+    found = locate_writable(call, calendar, event_id)
     writer = call.sim.writer
     if found.event is not None:
         event = found.event
@@ -133,8 +147,7 @@ def _write(call: Call, calendar_id: str, event_id: str, *, patch: bool) -> Reply
 def delete(call: Call, calendar_id: str, event_id: str) -> Reply:
     calendar = call.calendar(calendar_id, "writer")
     _check_send_updates(call)
-    found = locate(call, calendar, event_id)
-    call.check_if_match(found.etag)
+    found = locate_writable(call, calendar, event_id)
     writer = call.sim.writer
     if found.event is not None:
         if found.event.deleted:

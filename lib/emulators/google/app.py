@@ -3,12 +3,17 @@
 A call is delayed by any injected latency, then authenticated (401 ``authError``), checked
 against the method's scopes from the discovery document (403 ``insufficientPermissions``),
 charged to the user's quota (403/429), given any injected fault, and finally handled under the
-store lock, so calls are atomic. ``fields`` trims the reply. Unexpected exceptions become 500
-``backendError`` and are logged: bad input never gets a 500.
+store lock, so calls are atomic. ``fields`` trims the reply.
+
+Bad input gets a 4xx in Google's shape: handlers raise :class:`errors.ApiError` or
+:class:`errors.OAuthError` for everything a client can send wrong. Any other exception is a bug
+of the simulator: it is logged as ``unexpected failure in <endpoint>`` (which the test fixtures
+fail on) and answered with 500 ``backendError``, on every endpoint (API, batch, OAuth, admin).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Iterable
@@ -38,7 +43,7 @@ class GoogleApp:
         self.admin = AdminEndpoints(sim)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        response = self.handle(Request(environ))
+        response = self.handle(Request(method_overridden(environ)))
         return response(environ, start_response)
 
     def handle(self, request: Request, *, in_batch: bool = False) -> Response:
@@ -94,6 +99,13 @@ class GoogleApp:
         return json_response(body, reply.status, reply.headers)
 
     def _other(self, request: Request, endpoint: str, args: dict[str, str]) -> Response:
+        try:
+            return self._non_api(request, endpoint, args)
+        except Exception:
+            log.exception("unexpected failure in %s", endpoint)
+            return _error(errors.backend_error())
+
+    def _non_api(self, request: Request, endpoint: str, args: dict[str, str]) -> Response:
         if endpoint == "discovery":
             return json_response(self.sim.discovery.served(request.host_url))
         if endpoint == "batch":
@@ -140,6 +152,26 @@ class GoogleApp:
         except Exception:
             log.exception("unexpected failure in %s", endpoint)
             return json_response({"error": "internal_failure"}, 500)
+
+
+def method_overridden(environ: dict[str, Any]) -> dict[str, Any]:
+    """Honour ``X-HTTP-Method-Override`` on a POST, as Google does.
+
+    google-api-python-client turns a GET whose URL is longer than 2048 characters into a POST
+    with ``X-HTTP-Method-Override: GET`` and the query string as a form-encoded body; the
+    request is then handled as the GET it stands for.
+    """
+    override = str(environ.get("HTTP_X_HTTP_METHOD_OVERRIDE", "")).strip().upper()
+    if environ.get("REQUEST_METHOD") != "POST" or not override:
+        return environ
+    changed = dict(environ, REQUEST_METHOD=override)
+    if str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
+        body = Request(environ).get_data().decode("latin-1")
+        query = str(environ.get("QUERY_STRING", ""))
+        changed["QUERY_STRING"] = f"{query}&{body}" if query and body else query or body
+        changed.update(CONTENT_LENGTH="0", CONTENT_TYPE="")
+        changed["wsgi.input"] = io.BytesIO(b"")
+    return changed
 
 
 def _error(error: errors.ApiError) -> Response:

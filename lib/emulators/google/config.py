@@ -52,6 +52,8 @@ class SimulatorConfig:
     auto_consent: bool = False
     access_token_ttl: int = 3599
     code_ttl: int = 600
+    refresh_token_ttl: int | None = None
+    """Seconds a refresh token lives (None: forever, unlike Google's testing-mode 7 days)."""
     horizon_days: int = 730
     max_instances: int = 5000
     default_channel_ttl: int = 604800

@@ -2,9 +2,10 @@
 
 :func:`prepare` turns a request body (and, for update/patch, the stored body) into the body to
 store, or raises a 400 worded like Google's. Read-only and unknown fields are dropped; Google's
-limits apply (client ids are base32hex of 5-1024 characters, extended-property keys over 44
-characters are dropped and values cut to 1024, at most 300 properties and 32 kB per event,
-five reminder overrides, 25 attachments).
+limits apply: client ids are base32hex of 5-1024 characters; extended-property keys over 44
+characters are dropped and values cut to 1024, with at most 300 properties and 32 kB (keys and
+values in UTF-8, private and shared together) per event; five reminder overrides; 25
+attachments.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from emulators.google import errors, recurrence
 from emulators.google.model import Calendar
 from emulators.google.timefmt import When, parse_when, when_to_resource
 
-ID_PATTERN = re.compile(r"^[a-v0-9]{5,1024}$")
+ID_PATTERN = re.compile(r"[a-v0-9]{5,1024}")
 EVENT_TYPES = ("default", "birthday", "focusTime", "fromGmail", "outOfOffice", "workingLocation")
 _PRIMARY_ONLY_TYPES = ("focusTime", "outOfOffice", "workingLocation")
 _IMMUTABLE = ("iCalUID", "recurringEventId", "originalStartTime", "eventType")
@@ -53,7 +54,7 @@ _WRITABLE = frozenset(
 
 
 def check_client_id(event_id: object) -> str:
-    if not isinstance(event_id, str) or not ID_PATTERN.match(event_id):
+    if not isinstance(event_id, str) or not ID_PATTERN.fullmatch(event_id):
         raise errors.invalid("Invalid resource id value.")
     return event_id
 
@@ -127,7 +128,7 @@ def _check_scalars(body: dict[str, Any]) -> None:
         if key in body and body[key] not in allowed:
             raise errors.invalid(f"Invalid value for field {key}: {str(body[key])[:40]!r}.")
     sequence = body.get("sequence", 0)
-    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence < 2**31:
         raise errors.invalid("Invalid sequence value.")
     if "colorId" in body and body["colorId"] not in [str(n) for n in range(1, 12)]:
         raise errors.invalid("Invalid color id.")
@@ -221,7 +222,7 @@ def _check_extended_properties(body: dict[str, Any]) -> None:
         if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
             raise errors.invalid(f"Invalid {scope} extended properties.")
         kept = {k: v[:1024] for k, v in values.items() if len(k) <= 44}
-        count, size = count + len(kept), size + sum(len(k) + len(v) for k, v in kept.items())
+        count, size = count + len(kept), size + sum(_utf8(k) + _utf8(v) for k, v in kept.items())
         if kept:
             cleaned[scope] = kept
     if count > 300 or size > 32 * 1024:
@@ -230,6 +231,10 @@ def _check_extended_properties(body: dict[str, Any]) -> None:
         body["extendedProperties"] = cleaned
     else:
         body.pop("extendedProperties", None)
+
+
+def _utf8(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _check_attachments(body: dict[str, Any]) -> None:

@@ -1,14 +1,18 @@
 """Authorization codes, access tokens and refresh tokens, and what each one grants.
 
-Codes are single-use and short-lived; presenting a used code again also revokes what it
-produced (RFC 6749 10.5). A refresh grant returns a new access token and never a new refresh
-token, as Google does. Revoking any token of a grant revokes the whole grant.
+Codes are single-use and short-lived (``--code-ttl``, 600 s by default); presenting a used code
+again also revokes what it produced (RFC 6749 10.5). A refresh grant returns a new access token
+and never a new refresh token, as Google does. Refresh tokens never expire unless
+``--refresh-token-ttl`` is given (Google's 7-day expiry for apps in testing mode is otherwise not
+simulated). Revoking any token of a grant revokes the whole grant.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import math
+import re
 import secrets
 import threading
 import time
@@ -20,6 +24,8 @@ from emulators.google.errors import OAuthError
 EMAIL_SCOPE = "https://www.googleapis.com/auth/userinfo.email"
 PROFILE_SCOPE = "https://www.googleapis.com/auth/userinfo.profile"
 SHORT_SCOPES = {"email": EMAIL_SCOPE, "profile": PROFILE_SCOPE}
+PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+"""RFC 7636's syntax of a ``code_verifier`` (and of a ``code_challenge``): 43-128 unreserved."""
 
 
 def normalise_scopes(raw: str) -> list[str]:
@@ -41,6 +47,7 @@ class Grant:
     scopes: frozenset[str]
     refresh_token: str | None = None
     revoked: bool = False
+    refresh_expires_at: float | None = None
 
 
 @dataclass
@@ -78,9 +85,10 @@ class AuthCode:
 class Grants:
     """All live codes, tokens and grants (thread-safe)."""
 
-    def __init__(self, access_ttl: int, code_ttl: int) -> None:
+    def __init__(self, access_ttl: int, code_ttl: int, refresh_ttl: int | None = None) -> None:
         self.access_ttl = access_ttl
         self.code_ttl = code_ttl
+        self.refresh_ttl = refresh_ttl
         self._lock = threading.RLock()
         self.reset()
 
@@ -131,6 +139,8 @@ class Grants:
             self.grants.append(grant)
             if offline:
                 grant.refresh_token = "1//sim-" + secrets.token_urlsafe(40)
+                if self.refresh_ttl is not None:
+                    grant.refresh_expires_at = time.time() + self.refresh_ttl
                 self.refresh[grant.refresh_token] = grant
             return grant
 
@@ -152,7 +162,8 @@ class Grants:
     def by_refresh_token(self, refresh_token: str, client_id: str) -> Grant:
         with self._lock:
             grant = self.refresh.get(refresh_token)
-            if grant is None or grant.revoked:
+            expired = grant is not None and time.time() > (grant.refresh_expires_at or math.inf)
+            if grant is None or grant.revoked or expired:
                 raise OAuthError("invalid_grant", "Token has been expired or revoked.")
             if grant.client_id != client_id:
                 raise OAuthError("unauthorized_client", "Unauthorized")
@@ -202,10 +213,12 @@ def _check_pkce(code: AuthCode, verifier: str | None) -> None:
         return
     if not verifier:
         raise OAuthError("invalid_grant", "Missing code verifier.")
+    if not PKCE_VALUE.fullmatch(verifier):
+        raise OAuthError("invalid_grant", "Invalid code verifier.")
     if code.method == "S256":
-        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-        computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        digest = hashlib.sha256(verifier.encode("ascii")).digest()
+        computed = base64.urlsafe_b64encode(digest).rstrip(b"=")
     else:
-        computed = verifier
-    if not secrets.compare_digest(computed, code.challenge):
+        computed = verifier.encode("ascii")
+    if not secrets.compare_digest(computed, code.challenge.encode()):
         raise OAuthError("invalid_grant", "Invalid code verifier.")

@@ -280,5 +280,5 @@ def _page(
 ) -> tuple[list[Entry], bool]:
     ordered = sorted(entries, key=key)
     if after is not None:
-        ordered = [e for e in ordered if key(e) > tuple(after)]
+        ordered = [e for e in ordered if tokens.after(key(e), after)]
     return ordered[:size], len(ordered) > size

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request, Response
 from emulators.google import consent_page, errors
 from emulators.google.config import OAuthClient
 from emulators.google.errors import OAuthError
-from emulators.google.grants import AccessToken, AuthCode, Grant, normalise_scopes
+from emulators.google.grants import PKCE_VALUE, AccessToken, AuthCode, Grant, normalise_scopes
 from emulators.google.identity import userinfo_openid, userinfo_v1
 from emulators.google.simulator import Simulator
 
@@ -91,8 +91,11 @@ class OAuthEndpoints:
         method = args.get("code_challenge_method")
         if method not in (None, "S256", "plain"):
             raise OAuthError("invalid_request", "Invalid code_challenge_method.")
-        if method and not args.get("code_challenge"):
+        challenge = args.get("code_challenge")
+        if method and not challenge:
             raise OAuthError("invalid_request", "Missing code_challenge.")
+        if challenge is not None and not PKCE_VALUE.fullmatch(challenge):
+            raise OAuthError("invalid_request", "Invalid code_challenge.")
         if args.get("access_type", "online") not in ("online", "offline"):
             raise OAuthError("invalid_request", "Invalid access_type.")
         return frozenset(scopes)
@@ -172,7 +175,8 @@ class OAuthEndpoints:
         client = self.sim.config.clients.get(client_id or "")
         if client is None:
             raise OAuthError("invalid_client", "The OAuth client was not found.", 401)
-        if not secrets.compare_digest(secret or "", client.client_secret):
+        given, expected = (secret or "").encode(), client.client_secret.encode()
+        if not secrets.compare_digest(given, expected):
             raise OAuthError("invalid_client", "Unauthorized", 401)
         return client
 

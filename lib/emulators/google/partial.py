@@ -8,12 +8,16 @@ from typing import Any
 from emulators.google import errors
 
 Selection = dict[str, "Selection | None"]
+MAX_DEPTH = 32
+"""How deeply ``(...)`` sub-selections may nest; deeper masks are 400 (no resource is deeper)."""
 _TOKEN = re.compile(r"\s*([A-Za-z0-9_.@*-]+|[(),/])")
 
 
 def parse(text: str) -> Selection:
     """Parse a field mask; 400 ``invalidParameter`` if it is malformed."""
     tokens = _tokens(text)
+    if _depth(tokens) > MAX_DEPTH:
+        raise _bad(text, f"nested more than {MAX_DEPTH} levels deep")
     selection, rest = _list(tokens)
     if rest:
         raise _bad(text)
@@ -44,6 +48,14 @@ def _tokens(text: str) -> list[str]:
         found.append(match.group(1))
         position = match.end()
     return found
+
+
+def _depth(tokens: list[str]) -> int:
+    deepest = level = 0
+    for token in tokens:
+        level += {"(": 1, ")": -1}.get(token, 0)
+        deepest = max(deepest, level)
+    return deepest
 
 
 def _list(tokens: list[str]) -> tuple[Selection, list[str]]:
@@ -85,11 +97,11 @@ def _merge(selection: Selection, path: list[str], sub: Selection | None) -> None
     selection[head] = child
 
 
-def _bad(text: str) -> errors.ApiError:
+def _bad(text: str, why: str = "") -> errors.ApiError:
     return errors.ApiError(
         400,
         "invalidParameter",
-        f"Invalid field selection {text[:60]}",
+        f"Invalid field selection {text[:60]}" + (f" ({why})" if why else ""),
         location="fields",
         location_type="parameter",
     )

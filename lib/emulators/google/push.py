@@ -177,6 +177,8 @@ class PushHub:
             ).status_code
         except requests.RequestException:
             status = 503
+        except (ValueError, UnicodeError):
+            status = 0  # an address the HTTP stack cannot reach at all: a failed delivery
         if status in _OK:
             self.control.count_push("sent")
         elif status in _RETRY and attempt < _MAX_ATTEMPTS:
@@ -188,8 +190,8 @@ class PushHub:
             self.control.count_push("failed")
 
 
-def _headers(channel: Channel, state: str, number: int) -> dict[str, str]:
-    headers = {
+def _headers(channel: Channel, state: str, number: int) -> dict[str, str | bytes]:
+    headers: dict[str, str | bytes] = {
         "User-Agent": USER_AGENT,
         "X-Goog-Channel-ID": channel.id,
         "X-Goog-Message-Number": str(number),
@@ -200,5 +202,5 @@ def _headers(channel: Channel, state: str, number: int) -> dict[str, str]:
         "Content-Length": "0",
     }
     if channel.token is not None:
-        headers["X-Goog-Channel-Token"] = channel.token
+        headers["X-Goog-Channel-Token"] = channel.token.encode()  # any text, sent as UTF-8
     return headers

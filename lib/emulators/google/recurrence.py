@@ -1,6 +1,9 @@
 """Recurring events: RRULE/EXRULE/RDATE/EXDATE expansion in the series' zone, instance ids.
 
-A series is its ``recurrence`` lines plus the first instance's start. Timed series expand in
+A series is its ``recurrence`` lines plus the first instance's start, which RFC 5545 makes the
+first instance whatever the lines say (an RDATE-only or EXDATE-only series has it too, and it
+counts as the first of an RRULE's ``COUNT``); only an EXDATE or EXRULE removes it. ``COUNT`` and
+``INTERVAL`` must be positive. Timed series expand in
 ``start.timeZone`` (wall time kept across daylight-saving changes); all-day series expand by
 date. Open-ended series stop at the expansion horizon (``today + horizon_days``), and no series
 yields more than ``max_instances`` instances. Instance ids are ``{seriesId}_{YYYYMMDDTHHMMSSZ}``
@@ -21,10 +24,11 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from emulators.google import errors
-from emulators.google.timefmt import When, parse_when
+from emulators.google.timefmt import MAX_YEAR, MIN_YEAR, When, parse_when
 
 _UNTIL = re.compile(r"UNTIL=([0-9TZtz]+)")
-_SUFFIX = re.compile(r"^(?P<base>.+)_(?P<stamp>\d{8}(T\d{6}Z)?)$")
+_STAMP = re.compile(r"\d{8}(T\d{6}Z?)?", re.ASCII)
+_SUFFIX = re.compile(r"(?P<base>.+)_(?P<stamp>\d{8}(T\d{6}Z)?)")
 _ALLOWED = ("RRULE", "EXRULE", "RDATE", "EXDATE")
 
 
@@ -56,7 +60,7 @@ class Expander:
 
 def split_instance_id(event_id: str) -> tuple[str, str] | None:
     """``(seriesId, stamp)`` if ``event_id`` has the shape of an instance id."""
-    found = _SUFFIX.match(event_id)
+    found = _SUFFIX.fullmatch(event_id)
     return (found.group("base"), found.group("stamp")) if found else None
 
 
@@ -86,21 +90,34 @@ def expand(lines: tuple[str, ...], start: When, horizon: date, limit: int) -> tu
 @lru_cache(maxsize=1024)
 def _expand(lines: tuple[str, ...], start: When, horizon: date, limit: int) -> tuple[When, ...]:
     series = _Series(start)
-    included: set[datetime] = set()
+    included: set[datetime] = {series.dtstart}
     excluded: set[datetime] = set()
     for line in lines:
         name, _, value = line.partition(":")
         kind = name.split(";", 1)[0].upper()
-        if kind in ("RRULE", "EXRULE"):
-            rule = series.rule(value)
-            target = included if kind == "RRULE" else excluded
-            target.update(series.bounded(rule, horizon, limit))
+        if kind == "RRULE":
+            included.update(series.occurrences(value, horizon, limit))
+        elif kind == "EXRULE":
+            excluded.update(series.bounded(series.rule(value), horizon, limit))
         else:
             target = included if kind == "RDATE" else excluded
             target.update(series.dates(name, value))
     end_mark = series.horizon_mark(horizon)
     kept = sorted(moment for moment in included - excluded if moment <= end_mark)[:limit]
     return tuple(series.when(moment) for moment in kept)
+
+
+def _positive_parts(value: str) -> dict[str, int]:
+    """``COUNT`` and ``INTERVAL`` of a rule, which must be positive integers (else ValueError)."""
+    found: dict[str, int] = {}
+    for part in value.split(";"):
+        name, _, number = part.partition("=")
+        if name.strip().upper() in ("COUNT", "INTERVAL"):
+            digits = number.strip()
+            if not (digits.isascii() and digits.isdigit()) or int(digits) < 1:
+                raise ValueError(f"{name} must be a positive integer")
+            found[name.strip().upper()] = int(digits)
+    return found
 
 
 class _Series:
@@ -116,9 +133,17 @@ class _Series:
             self.tz = ZoneInfo(start.tz or "UTC")
             self.dtstart = start.instant.astimezone(self.tz)
 
+    def occurrences(self, value: str, horizon: date, limit: int) -> list[datetime]:
+        """An RRULE's occurrences; the series' start always counts as the first of ``COUNT``."""
+        found = list(self.bounded(self.rule(value), horizon, limit))
+        count = _positive_parts(value).get("COUNT")
+        if count is not None and found[:1] != [self.dtstart]:
+            found = found[: count - 1]
+        return found
+
     def rule(self, value: str) -> rrule:
-        upper = value.upper()
-        if "COUNT=" in upper and "UNTIL=" in upper:
+        parts = _positive_parts(value)
+        if "COUNT" in parts and "UNTIL=" in value.upper():
             raise ValueError("COUNT and UNTIL together")
         fixed = _UNTIL.sub(lambda found: "UNTIL=" + self._until(found.group(1)), value)
         parsed = rrulestr(fixed, dtstart=self.dtstart)
@@ -128,6 +153,8 @@ class _Series:
 
     def _until(self, raw: str) -> str:
         raw = raw.upper()
+        if not _STAMP.fullmatch(raw):
+            raise ValueError(f"bad UNTIL {raw[:20]}")
         if self.tz is None:
             return raw[:8] + "T235959"
         if raw.endswith("Z"):
@@ -147,14 +174,21 @@ class _Series:
         return [self._moment(item.strip().upper(), tz) for item in value.split(",") if item.strip()]
 
     def _moment(self, item: str, tz: ZoneInfo | None) -> datetime:
+        """One RDATE/EXDATE value: a date, a local date-time or a UTC (``Z``) date-time.
+
+        All-day series take dates only (RFC 5545 and Google); years are 1900-5000, as for
+        ``start``.
+        """
+        if not _STAMP.fullmatch(item) or not MIN_YEAR <= int(item[:4]) <= MAX_YEAR:
+            raise ValueError(f"bad date value {item[:20]}")
         if len(item) == 8:
             day = datetime.strptime(item, "%Y%m%d")
             if self.tz is None:
                 return day
             return datetime.combine(day.date(), self.dtstart.timetz())
-        moment = datetime.strptime(item.rstrip("Z"), "%Y%m%dT%H%M%S")
         if self.tz is None:
-            return datetime.combine(moment.date(), time())
+            raise ValueError("an all-day series takes dates, not date-times")
+        moment = datetime.strptime(item.rstrip("Z"), "%Y%m%dT%H%M%S")
         zone = UTC if item.endswith("Z") else (tz or self.tz)
         return moment.replace(tzinfo=zone).astimezone(self.tz)
 

@@ -26,7 +26,8 @@ class Simulator:
     identity: Identity = field(default_factory=Identity)
 
     def __post_init__(self) -> None:
-        self.grants = Grants(self.config.access_token_ttl, self.config.code_ttl)
+        config = self.config
+        self.grants = Grants(config.access_token_ttl, config.code_ttl, config.refresh_token_ttl)
         self.expander = Expander(self.config.horizon_days, self.config.max_instances)
         self.writer = Writer(self.store, self.expander)
         self.push = PushHub(self.control)

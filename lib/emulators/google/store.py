@@ -16,11 +16,11 @@ from collections.abc import Callable
 from emulators.google import errors
 from emulators.google.model import Calendar, User, role_rank
 
-_EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
+_EMAIL = re.compile(r"[^@\s/]+@[^@\s/]+\.[^@\s/]+")
 
 
 def valid_email(value: object) -> bool:
-    return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL.match(value))
+    return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL.fullmatch(value))
 
 
 def stable_sub(email: str) -> str:

@@ -71,6 +71,8 @@ def decode(kind: str, token: str, location: str) -> Position:
         if not isinstance(payload, dict) or payload.get("k") != kind:
             raise ValueError(kind)
         after = payload.get("a")
+        if after is not None and not _scalars(after):
+            raise ValueError(after)
         return Position(
             generation=str(payload["g"]),
             scope=str(payload["c"]),
@@ -80,7 +82,29 @@ def decode(kind: str, token: str, location: str) -> Position:
             since=None if payload.get("s") is None else int(payload["s"]),
             after=tuple(after) if isinstance(after, list) else None,
         )
-    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError) as exc:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        UnicodeDecodeError,
+    ) as exc:
+        raise errors.invalid(f"Invalid {location} value.", location) from exc
+
+
+def _scalars(after: object) -> bool:
+    """A keyset cursor is a list of strings and integers (what listing keys are made of)."""
+    return isinstance(after, list) and all(
+        isinstance(item, str | int) and not isinstance(item, bool) for item in after
+    )
+
+
+def after(key: tuple[Any, ...], cursor: tuple[Any, ...], location: str = "pageToken") -> bool:
+    """Whether ``key`` sorts after ``cursor``; 400 if the cursor is not a key of this listing."""
+    try:
+        return key > cursor
+    except TypeError as exc:
         raise errors.invalid(f"Invalid {location} value.", location) from exc
 
 

@@ -73,6 +73,34 @@ def test_error_rates_and_latency(google: GoogleSim, google_service) -> None:
     assert google.admin("GET", "faults")["methods"] == {}
 
 
+def test_error503_and_rate_limit403_rates(google: GoogleSim, google_service) -> None:
+    listing = google_service.events().list(calendarId="primary")
+    google.set_faults({"methods": {"events.list": {"error503": 1.0}}})
+    assert _status(listing) == (503, "backendError")
+    google.set_faults({"methods": {"events.list": {"rateLimit403": 1.0}}})
+    with pytest.raises(HttpError) as limited:
+        listing.execute()
+    assert limited.value.resp.status == 403
+    assert limited.value.error_details[0] | {"message": ""} == {
+        "domain": "usageLimits",
+        "reason": "rateLimitExceeded",
+        "message": "",
+    }
+    rates = {"error503": 0.3, "rateLimit403": 0.3}
+    google.set_faults({"methods": {"events.list": rates}, "seed": 11})
+    outcomes = []
+    for _ in range(60):
+        try:
+            listing.execute()
+            outcomes.append(200)
+        except HttpError as error:
+            outcomes.append(error.resp.status)
+    counts = {status: outcomes.count(status) for status in (200, 403, 503)}
+    assert sum(counts.values()) == 60
+    assert all(6 <= n <= 36 for n in counts.values()), counts
+    assert google.stats()["injectedFaults"]["events.list"] == 2 + counts[403] + counts[503]
+
+
 def test_fault_configuration_is_validated(google: GoogleSim) -> None:
     url = f"{google.url}/_admin/faults"
     for bad in (

@@ -244,3 +244,36 @@ def test_scopes_are_enforced_by_the_api(google: GoogleSim) -> None:
     with pytest.raises(HttpError) as write:
         service.events().insert(calendarId="primary", body={}).execute()
     assert write.value.resp.status == 403
+
+
+def test_unknown_refresh_token_of_the_right_client_is_invalid_grant(google: GoogleSim) -> None:
+    google.oauth_credentials(EMAIL)
+    credentials = Credentials(
+        token=None,
+        refresh_token="1//sim-never-issued",
+        token_uri=google.token_uri,
+        client_id=google.client_id,
+        client_secret=google.client_secret,
+    )
+    with pytest.raises(RefreshError, match="invalid_grant") as refused:
+        credentials.refresh(google_auth_request())
+    assert refused.value.args[1] == {
+        "error": "invalid_grant",
+        "error_description": "Token has been expired or revoked.",
+    }
+
+
+def test_no_id_token_without_the_openid_scope(google: GoogleSim) -> None:
+    flow = _flow(google, scopes=[CALENDAR_SCOPE])
+    url, _ = flow.authorization_url(access_type="offline", prompt="consent", login_hint=EMAIL)
+    token = flow.fetch_token(code=_consent(url)["code"][0])
+    assert token["access_token"]
+    assert "id_token" not in token
+    assert flow.credentials.id_token is None
+    refreshed = _token_call(
+        google, grant_type="refresh_token", refresh_token=token["refresh_token"]
+    )
+    assert "id_token" not in refreshed.json()
+    with_openid = _flow(google)
+    url, _ = with_openid.authorization_url(login_hint=EMAIL)
+    assert "id_token" in with_openid.fetch_token(code=_consent(url)["code"][0])

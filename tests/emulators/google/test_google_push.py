@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -125,3 +128,47 @@ def test_failed_deliveries_are_retried(
     _watch(google_service, push_receiver)
     assert push_receiver.wait_for(1)[0].headers["x-goog-resource-state"] == "sync"
     assert google.stats()["push"]["retried"] == 2
+
+
+def test_expiration_header_is_the_channels_expiration_in_rfc_1123(
+    google_service, push_receiver: PushReceiver
+) -> None:
+    channel = _watch(google_service, push_receiver, params={"ttl": "3600"})
+    header = push_receiver.wait_for(1)[0].headers["x-goog-channel-expiration"]
+    assert re.fullmatch(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT", header)
+    expected = datetime.fromtimestamp(int(channel["expiration"]) // 1000, UTC)
+    assert parsedate_to_datetime(header) == expected
+    assert header == expected.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def test_exists_on_patch_and_delete(google_service, push_receiver: PushReceiver) -> None:
+    events = google_service.events()
+    event = events.insert(calendarId="primary", body=BODY).execute()
+    _watch(google_service, push_receiver)
+    assert len(push_receiver.wait_for(1)) == 1
+    events.patch(calendarId="primary", eventId=event["id"], body={"summary": "y"}).execute()
+    assert len(push_receiver.wait_for(2)) == 2
+    events.delete(calendarId="primary", eventId=event["id"]).execute()
+    received = push_receiver.wait_for(3)
+    assert [n.headers["x-goog-resource-state"] for n in received] == ["sync", "exists", "exists"]
+    numbers = [int(n.headers["x-goog-message-number"]) for n in received]
+    assert numbers == sorted(set(numbers))
+
+
+def test_any_text_token_is_echoed_as_utf8(google_service, push_receiver: PushReceiver) -> None:
+    _watch(google_service, push_receiver, token="jeton ☃ é")
+    raw = push_receiver.wait_for(1)[0].headers["x-goog-channel-token"]
+    assert raw.encode("latin-1").decode("utf-8") == "jeton ☃ é"
+
+
+def test_list_parameters_do_not_filter_notifications(
+    google_service, push_receiver: PushReceiver
+) -> None:
+    body = {"id": "filtered", "type": "web_hook", "address": push_receiver.url}
+    google_service.events().watch(
+        calendarId="primary", body=body, eventTypes="outOfOffice", q="nothing"
+    ).execute()
+    push_receiver.wait_for(1)
+    _insert(google_service)
+    received = push_receiver.wait_for(2)
+    assert [n.headers["x-goog-resource-state"] for n in received] == ["sync", "exists"]

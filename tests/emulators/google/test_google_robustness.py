@@ -1,4 +1,8 @@
-"""Bad input gets a 4xx in Google's shape, never a 500, and never damages what is stored."""
+"""Bad input gets a 4xx in Google's shape, never a 500, and never damages what is stored.
+
+Quick Hypothesis fuzzes (a few dozen examples each, to stay fast in CI) send random bodies and
+query parameters to the main Calendar routes and random forms to the token endpoint.
+"""
 
 from __future__ import annotations
 
@@ -142,6 +146,99 @@ params = st.dictionaries(
 def test_random_list_parameters(google: GoogleSim, google_user: str, query: dict[str, str]) -> None:
     token = google.access_token(google_user)
     _assert_client_error(_call(google, token, "GET", "calendars/primary/events", params=query))
+
+
+tricky_text = st.text(max_size=12) | st.sampled_from(
+    ["é", "☃", "\x00", "a(" * 40, "9" * 400, "true", "-1", "2031-01-01T00:00:00Z", "x=y", "*"]
+)
+api_routes = st.sampled_from(
+    [
+        ("GET", "events/{id}"),
+        ("PUT", "events/{id}"),
+        ("PATCH", "events/{id}"),
+        ("DELETE", "events/{id}"),
+        ("GET", "events/{id}/instances"),
+        ("PATCH", "events/{id}_20310102T090000Z"),
+        ("DELETE", "events/{id}_20310103T090000Z"),
+        ("POST", "events/{id}/move"),
+        ("POST", "events/watch"),
+        ("POST", "acl"),
+        ("PATCH", ""),
+    ]
+)
+api_params = st.dictionaries(
+    st.sampled_from(
+        [
+            "fields",
+            "maxResults",
+            "pageToken",
+            "timeMin",
+            "timeMax",
+            "originalStart",
+            "showDeleted",
+            "destination",
+            "conferenceDataVersion",
+            "sendUpdates",
+            "timeZone",
+        ]
+    ),
+    tricky_text,
+    max_size=3,
+)
+api_bodies = st.dictionaries(
+    st.sampled_from(
+        ["id", "type", "address", "token", "expiration", "params", "role", "scope", "summary"]
+    ),
+    json_values | tricky_text,
+    max_size=4,
+)
+
+
+@SETTINGS
+@given(route=api_routes, query=api_params, body=api_bodies)
+def test_random_calls_on_the_main_routes(
+    google: GoogleSim, google_user: str, route: tuple[str, str], query: dict[str, str], body: Any
+) -> None:
+    token = google.access_token(google_user)
+    series = timed(
+        "s",
+        "2031-01-01T10:00:00",
+        "2031-01-01T11:00:00",
+        tz="Europe/Berlin",
+        recurrence=["RRULE:FREQ=DAILY;COUNT=3"],
+    )
+    created = _call(google, token, "POST", "calendars/primary/events", json=series).json()
+    method, path = route
+    target = "calendars/primary" + (f"/{path.format(id=created['id'])}" if path else "")
+    sent = {"json": body} if method in ("POST", "PUT", "PATCH") else {}
+    _assert_client_error(_call(google, token, method, target, params=query, **sent))
+
+
+token_forms = st.dictionaries(
+    st.sampled_from(
+        [
+            "grant_type",
+            "code",
+            "redirect_uri",
+            "code_verifier",
+            "refresh_token",
+            "scope",
+            "client_id",
+            "client_secret",
+        ]
+    ),
+    tricky_text | st.sampled_from(["authorization_code", "refresh_token"]),
+    max_size=6,
+)
+
+
+@SETTINGS
+@given(form=token_forms)
+def test_random_token_requests(google: GoogleSim, form: dict[str, str]) -> None:
+    base = {"client_id": google.client_id, "client_secret": google.client_secret}
+    response = requests.post(google.token_uri, data={**base, **form}, timeout=10)
+    assert response.status_code in (400, 401), response.text
+    assert set(response.json()) == {"error", "error_description"}
 
 
 def test_garbage_bodies_and_ids(google: GoogleSim, google_user: str) -> None:

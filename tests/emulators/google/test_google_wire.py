@@ -99,3 +99,22 @@ def test_unknown_paths_and_methods_get_json_errors(google: GoogleSim) -> None:
     wrong = requests.delete(f"{google.url}/calendar/v3/calendars/x/events", timeout=10)
     assert wrong.status_code == 405
     assert wrong.json()["error"]["code"] == 405
+
+
+def test_long_queries_sent_as_a_post_with_method_override(google_service) -> None:
+    """The client turns a GET longer than 2048 characters into a POST with
+    ``X-HTTP-Method-Override: GET`` and the query as a form body."""
+    wanted = {"crm": "v" * 1024, "owner": "w" * 1024}
+    both = timed("both", "2031-01-01T10:00:00Z", "2031-01-01T11:00:00Z")
+    both["extendedProperties"] = {"private": wanted}
+    one = {**both, "summary": "one", "extendedProperties": {"private": {"crm": "v" * 1024}}}
+    events = google_service.events()
+    kept = events.insert(calendarId="primary", body=both).execute()
+    events.insert(calendarId="primary", body=one).execute()
+    request = events.list(
+        calendarId="primary", privateExtendedProperty=[f"{k}={v}" for k, v in wanted.items()]
+    )
+    assert len(request.uri) > 2048
+    page = request.execute()
+    assert [item["id"] for item in page["items"]] == [kept["id"]]
+    assert "nextSyncToken" in page
