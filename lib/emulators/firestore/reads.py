@@ -11,7 +11,7 @@ from typing import Any
 
 from google.cloud.firestore_v1.types import aggregation_result, document, firestore
 
-from emulators.firestore import aggregations, paths, query
+from emulators.firestore import aggregations, execute, paths, query
 from emulators.firestore.documents import DocumentPb, masked
 from emulators.firestore.errors import invalid, not_found, unimplemented
 from emulators.firestore.service import Emulator, View
@@ -70,7 +70,7 @@ class Reads:
         db, q = self._plan(request, "structured_query")
         with self.emulator.view(db, request, context) as view, db.cond:
             view.lock_scope(q.scope)
-            docs, skipped = query.run(db, q, view.when)
+            docs, skipped = execute.run(db, q, view.when)
             stamp = _timestamp(view.read_time())
         self.emulator.stats.bill(db.name, reads=max(1, len(docs) + skipped))
         responses = [RunQueryResponsePb(document=doc, read_time=stamp) for doc in docs]
@@ -90,7 +90,7 @@ class Reads:
         q.projection = None
         with self.emulator.view(db, request, context) as view, db.cond:
             view.lock_scope(q.scope)
-            docs, _ = query.run(db, q, view.when)
+            docs, _ = execute.run(db, q, view.when)
             stamp = _timestamp(view.read_time())
         self.emulator.stats.bill(db.name, reads=max(1, math.ceil(len(docs) / 1000)))
         result = AggregationResultPb()
