@@ -10,6 +10,10 @@ Measured through the official client against a freshly started emulator (or ``ad
   caller waits for each answer, so its rate is bounded by the round trip, not by the server;
 - ``batch_commit_ms``: median time of a ``batch_size``-write batch commit into that collection;
 - ``query_ms``: median time of an equality query returning one document out of it;
+- ``range_limit_query_ms`` / ``order_limit_query_ms``: median time of a range query with
+  ``limit(1)`` and of an ``order_by(...).limit(1)`` query over that collection, and the same
+  over a collection of ``small_documents`` (10) in ``..._small``: a query's cost must follow
+  its results, not its collection;
 - ``noop_set_per_second`` / ``noop_concurrent_set_per_second``: the same ``set()`` loops
   against a gRPC server whose Commit does nothing: the ceiling that gRPC-Python and the client
   library allow on this machine;
@@ -40,6 +44,7 @@ from emulators.firestore.mutations import Mutations
 from emulators.firestore.service import Emulator
 
 PROJECT = "calsync-bench"
+SMALL = 10  # documents in the small collection the query figures are compared with
 _DATABASE = f"projects/{PROJECT}/databases/(default)"
 
 
@@ -152,6 +157,36 @@ def _query_ms(collection: firestore.CollectionReference, documents: int, queries
     return statistics.median(timings[1:])  # the first query builds the index
 
 
+def _first_ms(
+    collection: firestore.CollectionReference, documents: int, queries: int
+) -> dict[str, float]:
+    """Median times of a range query and of an ordered query, both with limit(1)."""
+
+    def range_query(round_: int) -> Any:
+        wanted = (round_ * 7919) % max(documents, 1)
+        return collection.where(filter=firestore.FieldFilter("i", ">=", wanted)).limit(1)
+
+    def order_query(round_: int) -> Any:
+        direction = firestore.Query.DESCENDING if round_ % 2 else firestore.Query.ASCENDING
+        return collection.order_by("i", direction=direction).limit(1)
+
+    figures = {}
+    for name, build in (
+        ("range_limit_query_ms", range_query),
+        ("order_limit_query_ms", order_query),
+    ):
+        timings = []
+        for round_ in range(queries + 1):
+            query = build(round_)
+            started = time.perf_counter()
+            found = list(query.stream())
+            timings.append((time.perf_counter() - started) * 1000)
+            if len(found) != 1:
+                raise RuntimeError(f"{name} found {len(found)} documents instead of one")
+        figures[name] = statistics.median(timings[1:])  # the first query builds the index
+    return figures
+
+
 class _Context:
     def is_active(self) -> bool:
         return True
@@ -202,6 +237,11 @@ def run(
         figures["concurrent_set_per_second"] = _concurrent_set_rate(big, sets, callers)
         figures["batch_commit_ms"] = _batch_ms(client, big, batches, batch_size)
         figures["query_ms"] = _query_ms(big, documents, queries)
+        figures.update(_first_ms(big, documents, queries))
+        small = client.collection("bench_small")
+        _fill(small, client, SMALL)
+        small_figures = _first_ms(small, SMALL, queries)
+        figures.update({f"{name}_small": value for name, value in small_figures.items()})
         client.close()  # type: ignore[no-untyped-call]
     with _endpoint(None, "emulators.firestore.bench") as noop_endpoint:
         noop = _client(noop_endpoint)
@@ -212,7 +252,8 @@ def run(
         )
         noop.close()  # type: ignore[no-untyped-call]
     rounded = {key: round(value, 2) for key, value in figures.items()}
-    return {"documents": documents, "batch_size": batch_size, "callers": callers, **rounded}
+    shape = {"documents": documents, "small_documents": SMALL}
+    return {**shape, "batch_size": batch_size, "callers": callers, **rounded}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

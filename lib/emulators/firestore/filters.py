@@ -75,6 +75,11 @@ def name_key_of(value: Any, database: str, what: str) -> Key:
     db, rel = paths.split_name(value.reference_value)
     if db != database or not rel:
         raise invalid(f"{what}: {value.reference_value!r} is not a document of this database.")
+    if len(rel.split("/")) % 2:
+        raise invalid(
+            f"{what}: {value.reference_value!r} names a collection; a value compared with "
+            "__name__ must name a document."
+        )
     return (values.REFERENCE_RANK, paths.path_key(rel))
 
 

@@ -1,12 +1,21 @@
-"""Transactions and pessimistic locks, as the real service runs server-client transactions.
+"""Transactions and pessimistic locks, as the service runs server-client transactions.
 
-A read-write transaction locks every document it reads (writers and other transactions'
-reads of that document wait until it commits or rolls back) and every collection it queries
-(writes into that collection wait). A cycle of waiting transactions is broken by aborting the
-youngest; its locks are released at once, its later reads go unlocked and its commit fails
-with ABORTED, so the client's ``@transactional`` retries it, keeping its age through
-``retry_transaction``. A transaction idle for ``idle`` seconds, or older than ``lifetime``,
-expires and releases its locks, so a client that died cannot block anyone for long.
+A read-write transaction takes a *shared* lock on every document it reads and on every
+collection it queries: other transactions may read the same documents, but nothing may
+change them until the holders end. A commit (transactional or not) needs the documents it
+writes *exclusively*. Conflicts are settled by age, as Spanner's wound-wait does: a commit
+that needs a document a *younger* transaction holds aborts ("wounds") that transaction at
+once (its locks are released, its later reads go unlocked and its commit fails with
+ABORTED, so the client's ``@transactional`` retries it, keeping its age through
+``retry_transaction``); a commit that needs a document an *older* transaction holds waits
+for it. While a commit waits, younger transactions' new reads of its documents queue behind
+it, so a writer is not starved by a stream of readers. Waits only ever go from younger to
+older, so they cannot form a cycle. A non-transactional commit takes its age when it
+arrives. A transaction idle for ``idle`` seconds, or older than ``lifetime``, expires and
+releases its locks.
+
+An ended transaction (committed, rolled back, expired) holds nothing
+and can acquire nothing: a read or commit of it that was waiting fails with ABORTED.
 
 Every method runs with the database condition held; waits release it.
 """
@@ -33,24 +42,38 @@ _ENDED_MEMORY = 10_000
 _POLL = 0.2
 
 
-class Transaction:
-    """One transaction: its mode, age, locks and what it is waiting for."""
+class Waiter:
+    """Whatever may wait for locks: a transaction, or a non-transactional commit."""
 
-    def __init__(self, read_only: bool, read_time: int | None, priority: int) -> None:
+    def __init__(self, priority: int, arrival: int) -> None:
+        self.priority = priority  # kept by a retry
+        self.age = (priority, arrival)  # lower is older; unique even if retries share one id
+        self.doomed: str | None = None  # aborted while still running: why
+        self.ended: str | None = None  # finished: why
+
+    def check_running(self) -> None:
+        """Refuse to go on for an ended or aborted transaction (ABORTED)."""
+        reason = self.ended or self.doomed
+        if reason is not None:
+            raise aborted(f"Transaction aborted ({reason}). Please retry.")
+
+
+class Transaction(Waiter):
+    """One transaction: its mode, age and shared locks."""
+
+    def __init__(self, read_only: bool, read_time: int | None, priority: int, arrival: int) -> None:
+        super().__init__(priority, arrival)
         self.id = os.urandom(16)
         self.read_only = read_only
         self.read_time = read_time
-        self.priority = priority
         self.begun = self.last_active = time.monotonic()
         self.active_calls = 0
-        self.doomed: str | None = None
         self.documents: set[str] = set()
         self.scopes: set[Scope] = set()
-        self.waiting_for: set[Transaction] = set()
 
 
 class TransactionTable:
-    """The live transactions of one database and the locks they hold."""
+    """The live transactions of one database and the locks they hold or wait for."""
 
     def __init__(
         self, cond: threading.Condition, idle: float, lifetime: float, now: Callable[[], int]
@@ -59,24 +82,27 @@ class TransactionTable:
         self.idle, self.lifetime = idle, lifetime
         self._now = now
         self._ages = itertools.count()
+        self._arrivals = itertools.count()
         self.live: dict[bytes, Transaction] = {}
         self.ended: OrderedDict[bytes, tuple[str, int]] = OrderedDict()
-        self.owners: dict[str, Transaction] = {}
+        self.readers: dict[str, set[Transaction]] = {}
         self.scope_holders: dict[Scope, set[Transaction]] = {}
+        self.writers: dict[str, list[Waiter]] = {}  # commits waiting for these documents
 
     # -- life cycle -------------------------------------------------------------------
     def begin(self, read_only: bool, read_time: int | None, retry: bytes | None) -> Transaction:
         self.sweep()
         priority = next(self._ages)
         if retry:
-            previous = self.live.get(retry)
+            previous = self.live.get(retry)  # left live: callers may share one retry id
             if previous is not None:
                 priority = previous.priority
-                self.finish(previous, "retried")
             elif retry in self.ended:
                 priority = self.ended[retry][1]
+            else:
+                raise invalid("retry_transaction names no transaction of this database.")
         snapshot = (read_time or self._now()) if read_only else None
-        txn = Transaction(read_only, snapshot, priority)
+        txn = Transaction(read_only, snapshot, priority, next(self._arrivals))
         self.live[txn.id] = txn
         return txn
 
@@ -94,6 +120,9 @@ class TransactionTable:
 
     def finish(self, txn: Transaction, reason: str) -> None:
         """End a transaction (commit, rollback, abort, expiry) and release its locks."""
+        if txn.ended is not None:
+            return
+        txn.ended = reason
         self._release(txn)
         self.live.pop(txn.id, None)
         self.ended[txn.id] = (reason, txn.priority)
@@ -107,6 +136,8 @@ class TransactionTable:
 
     def doom(self, txn: Transaction, reason: str) -> None:
         """Abort a transaction that may still be running: release now, fail its commit."""
+        if txn.ended is not None:
+            return
         if txn.doomed is None:
             txn.doomed = reason
         self._release(txn)
@@ -130,95 +161,113 @@ class TransactionTable:
         txn.active_calls -= 1
         txn.last_active = time.monotonic()
 
-    # -- locks ------------------------------------------------------------------------
+    def outsider(self) -> Waiter:
+        """The waiter of a non-transactional commit: as old as the moment it arrives."""
+        return Waiter(next(self._ages), next(self._arrivals))
+
+    # -- shared locks -----------------------------------------------------------------
     def lock_document(self, txn: Transaction, rel: str, alive: Alive) -> None:
-        """Wait until ``txn`` may hold ``rel`` (unless it is doomed), then hold it."""
-        while txn.doomed is None:
-            owner = self.owners.get(rel)
-            if owner is None or owner is txn:
-                self.owners[rel] = txn
+        """Hold a shared lock on ``rel`` for ``txn``, after older commits waiting for it.
+
+        An aborted transaction reads without locking; an ended one gets ABORTED.
+        """
+        while True:
+            if txn.ended is not None:
+                txn.check_running()
+            if txn.doomed is not None:
+                return  # its locks are gone and its commit will fail
+            holders = self.readers.get(rel)
+            if holders is not None and txn in holders:
+                return
+            queued = self.writers.get(rel, ())
+            if not any(w.age < txn.age for w in queued):
+                self.readers.setdefault(rel, set()).add(txn)
                 txn.documents.add(rel)
                 return
-            self._wait(txn, {owner}, alive)
+            self._wait(alive)
 
     def lock_scope(self, txn: Transaction, scope: Scope) -> None:
+        if txn.ended is not None:
+            txn.check_running()
         if txn.doomed is None:
             self.scope_holders.setdefault(scope, set()).add(txn)
             txn.scopes.add(scope)
 
-    def wait_for_writes(self, txn: Transaction | None, rels: Iterable[str], alive: Alive) -> None:
-        """Wait until no other transaction holds a lock covering any of ``rels``."""
-        rels = list(rels)
-        while True:
-            if txn is not None and txn.doomed is not None:
-                raise aborted(f"Transaction aborted ({txn.doomed}). Please retry.")
-            blockers = self._write_blockers(txn, rels)
-            if not blockers:
-                return
-            self._wait(txn, blockers, alive)
+    # -- exclusive access at commit ---------------------------------------------------
+    def wait_for_writes(self, waiter: Waiter, rels: Iterable[str], alive: Alive) -> None:
+        """Get exclusive access to ``rels``: wound younger holders, wait for older ones.
 
-    def _write_blockers(self, txn: Transaction | None, rels: list[str]) -> set[Transaction]:
+        Raises ABORTED if ``waiter`` is (or becomes, while waiting) aborted or ended.
+        """
+        rels = list(rels)
+        queued = False
+        try:
+            while True:
+                waiter.check_running()
+                if not self._older_blockers(waiter, rels):
+                    return
+                if not queued:
+                    queued = True
+                    for rel in rels:
+                        self.writers.setdefault(rel, []).append(waiter)
+                self._wait(alive)
+        finally:
+            if queued:
+                self._dequeue(waiter, rels)
+
+    def _older_blockers(self, waiter: Waiter, rels: list[str]) -> bool:
+        """Abort the younger holders of locks on ``rels``; are older ones left?"""
+        older = False
+        for holder in self._write_blockers(waiter, rels):
+            if holder.age > waiter.age:
+                self.doom(holder, "an older transaction is committing a document it read")
+            else:
+                older = True
+        return older
+
+    def _dequeue(self, waiter: Waiter, rels: list[str]) -> None:
+        for rel in rels:
+            queue = self.writers[rel]
+            queue.remove(waiter)
+            if not queue:
+                del self.writers[rel]
+        self.cond.notify_all()
+
+    def _write_blockers(self, waiter: Waiter, rels: list[str]) -> set[Transaction]:
         blockers: set[Transaction] = set()
-        if not self.owners and not self.scope_holders:
+        if not self.readers and not self.scope_holders:
             return blockers
         for rel in rels:
-            owner = self.owners.get(rel)
-            if owner is not None and owner is not txn:
-                blockers.add(owner)
+            blockers.update(self.readers.get(rel, ()))
             parent, collection_id, _ = paths.split_document(rel)
             blockers.update(self.scope_holders.get(("c", parent, collection_id), ()))
             for scope, holders in self.scope_holders.items():
                 kind, group, under = scope
                 if kind == "g" and group in ("", collection_id) and paths.under(parent, under):
                     blockers.update(holders)
-        if txn is not None:
-            blockers.discard(txn)
+        if isinstance(waiter, Transaction):
+            blockers.discard(waiter)
         return blockers
 
-    def _wait(self, txn: Transaction | None, blockers: set[Transaction], alive: Alive) -> None:
-        """Wait for a blocker to finish (or a poll to pass); break a cycle instead if any."""
-        if txn is not None:
-            txn.waiting_for = blockers  # kept while waiting, for others' cycle checks
-            if self._break_cycle(txn):
-                txn.waiting_for = set()
-                return  # a victim released its locks: look again at once
+    # -- waiting ----------------------------------------------------------------------
+    def _wait(self, alive: Alive) -> None:
+        """Wait for a change (or a poll to pass), then expire idle transactions."""
         self.cond.wait(_POLL)
-        if txn is not None:
-            txn.waiting_for = set()
         self.sweep()
         if not alive():
             raise RpcError(grpc.StatusCode.CANCELLED, "The caller went away while waiting.")
 
-    def _break_cycle(self, start: Transaction) -> bool:
-        cycle = _find_cycle(start)
-        if cycle:
-            victim = max(cycle, key=lambda t: (t.priority, t.id))
-            self.doom(victim, "deadlock with another transaction")
-        return bool(cycle)
-
     def _release(self, txn: Transaction) -> None:
         for rel in txn.documents:
-            if self.owners.get(rel) is txn:
-                del self.owners[rel]
-        for scope in txn.scopes:
-            holders = self.scope_holders.get(scope)
+            holders = self.readers.get(rel)
             if holders is not None:
                 holders.discard(txn)
                 if not holders:
+                    del self.readers[rel]
+        for scope in txn.scopes:
+            scope_holders = self.scope_holders.get(scope)
+            if scope_holders is not None:
+                scope_holders.discard(txn)
+                if not scope_holders:
                     del self.scope_holders[scope]
-        txn.documents, txn.scopes, txn.waiting_for = set(), set(), set()
-
-
-def _find_cycle(start: Transaction) -> list[Transaction]:
-    """The transactions on a wait-for path leading back to ``start``, if any."""
-    stack: list[tuple[Transaction, list[Transaction]]] = [(start, [start])]
-    seen: set[int] = set()
-    while stack:
-        node, trail = stack.pop()
-        for nxt in node.waiting_for:
-            if nxt is start:
-                return trail
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append((nxt, [*trail, nxt]))
-    return []
+        txn.documents, txn.scopes = set(), set()

@@ -69,7 +69,7 @@ class Mutations:
         results = [writes.WriteResultPb() for _ in request.writes]
         billed = {"writes": 0, "deletes": 0}
         with db.cond:
-            db.transactions.wait_for_writes(None, rels, context.is_active)
+            db.transactions.wait_for_writes(db.transactions.outsider(), rels, context.is_active)
             now = db.clock.tick()
             for index, p in enumerate(planned):
                 if p is None:

@@ -8,16 +8,15 @@ order; a document lacking any ordered field is not a result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from emulators.firestore import filters, paths, values
-from emulators.firestore.documents import Document, field_segments, project
+from emulators.firestore.documents import field_segments
 from emulators.firestore.errors import invalid, unimplemented
 from emulators.firestore.filters import NAME, FilterInfo, Getter, Predicate
 from emulators.firestore.locks import Scope
-from emulators.firestore.store import Collection, Database
 from emulators.firestore.values import Key
 
 ASCENDING, DESCENDING = 1, 2
@@ -40,6 +39,9 @@ class Query:
     limit: int | None
     projection: list[tuple[str, ...]] | None
     hint: tuple[str, list[Key]] | None = None  # an equality on a top-level field
+    first: str | None = None  # the first ordering, if a top-level field or __name__
+    low: Key | None = None  # bounds every result's first ordering key lies within
+    high: Key | None = None
 
     @property
     def scope(self) -> Scope:
@@ -66,10 +68,15 @@ def plan(sq: Any, parent: str, database: str) -> Query:
         predicate = filters.compile_filter(sq.where, database, info)
         filters.check_rules(sq.where, info)
     ordered, descending = _orders(sq, info)
+    start = _cursor(sq.start_at, ordered, database) if sq.HasField("start_at") else None
+    end = _cursor(sq.end_at, ordered, database) if sq.HasField("end_at") else None
     offset = sq.offset
     limit = sq.limit.value if sq.HasField("limit") else None
     if offset < 0 or (limit is not None and limit < 0):
         raise invalid("offset and limit must not be negative.")
+    where = sq.where if sq.HasField("where") else None
+    bounds = _bounds(where, ordered, database)
+    low, high = _span(bounds, start, end, descending[0])
     return Query(
         parent=parent,
         collection_id=source.collection_id,
@@ -77,29 +84,78 @@ def plan(sq: Any, parent: str, database: str) -> Query:
         predicate=predicate,
         getters=[filters.getter(segments) for segments in ordered],
         descending=descending,
-        start=_cursor(sq.start_at, ordered, database) if sq.HasField("start_at") else None,
-        end=_cursor(sq.end_at, ordered, database) if sq.HasField("end_at") else None,
+        start=start,
+        end=end,
         offset=offset,
         limit=limit,
         projection=_projection(sq),
-        hint=_index_hint(sq.where) if sq.HasField("where") else None,
+        hint=_index_hint(where) if where is not None else None,
+        first=NAME[0] if ordered[0] == NAME else ordered[0][0] if len(ordered[0]) == 1 else None,
+        low=low,
+        high=high,
     )
 
 
-def _index_hint(where: Any) -> tuple[str, list[Key]] | None:
-    """An ``==``/``in`` on a top-level field that every result must satisfy, if any."""
+def _conjuncts(where: Any) -> list[Any]:
+    """The field filters every result must satisfy (the top level of an AND)."""
     kind = where.WhichOneof("filter_type")
     if kind == "field_filter":
-        candidates = [where.field_filter]
-    elif kind == "composite_filter" and where.composite_filter.op == filters.AND:
-        candidates = [
+        return [where.field_filter]
+    if kind == "composite_filter" and where.composite_filter.op == filters.AND:
+        return [
             child.field_filter
             for child in where.composite_filter.filters
             if child.WhichOneof("filter_type") == "field_filter"
         ]
-    else:
-        return None
-    for candidate in candidates:
+    return []
+
+
+def _bounds(
+    where: Any | None, ordered: list[tuple[str, ...]], database: str
+) -> tuple[list[Key], list[Key]]:
+    """Keys that every result's value of the first ordering lies within, from the filters
+    (inclusive and loose: the filters themselves still decide)."""
+    lows: list[Key] = []
+    highs: list[Key] = []
+    for leaf in _conjuncts(where) if where is not None else []:
+        if field_segments(leaf.field.field_path) != ordered[0]:
+            continue
+        if leaf.op in (filters.EQ, filters.IN):
+            operands = leaf.value.array_value.values if leaf.op == filters.IN else [leaf.value]
+            keys = [_key(v, ordered[0], database) for v in operands]
+            lows.append(min(keys))
+            highs.append(max(keys))
+        elif leaf.op in (filters.LT, filters.LTE):  # ranges compare values of one type only
+            bound = _key(leaf.value, ordered[0], database)
+            lows.append((bound[0],))
+            highs.append(bound)
+        elif leaf.op in (filters.GT, filters.GTE):
+            bound = _key(leaf.value, ordered[0], database)
+            lows.append(bound)
+            highs.append((bound[0] + 1,))
+    return lows, highs
+
+
+def _key(value: Any, segments: tuple[str, ...], database: str) -> Key:
+    if segments == NAME:
+        return filters.name_key_of(value, database, "Filter")
+    return values.key(value)
+
+
+def _span(
+    bounds: tuple[list[Key], list[Key]], start: Cursor | None, end: Cursor | None, desc: bool
+) -> tuple[Key | None, Key | None]:
+    """Add the cursors' first values to the filters' bounds; the tightest of each side."""
+    lows, highs = bounds
+    for cursor, is_start in ((start, True), (end, False)):
+        if cursor is not None and cursor[0]:
+            (lows if is_start != desc else highs).append(cursor[0][0])
+    return (max(lows) if lows else None), (min(highs) if highs else None)
+
+
+def _index_hint(where: Any) -> tuple[str, list[Key]] | None:
+    """An ``==``/``in`` on a top-level field that every result must satisfy, if any."""
+    for candidate in _conjuncts(where):
         segments = field_segments(candidate.field.field_path)
         if len(segments) != 1 or segments == NAME:
             continue
@@ -160,7 +216,7 @@ def _position(keys: tuple[Key, ...], cursor: list[Key], descending: list[bool]) 
     return 0
 
 
-def _within(q: Query, keys: tuple[Key, ...]) -> bool:
+def within(q: Query, keys: tuple[Key, ...]) -> bool:
     if q.start is not None:
         position = _position(keys, q.start[0], q.descending)
         if position < 0 or (position == 0 and not q.start[1]):
@@ -170,50 +226,3 @@ def _within(q: Query, keys: tuple[Key, ...]) -> bool:
         if position > 0 or (position == 0 and q.end[1]):
             return False
     return True
-
-
-def matches(db: Database, q: Query, when: int | None) -> list[Document]:
-    """Every matching document in query order, before offset and limit."""
-    rows: list[tuple[tuple[Key, ...], Document]] = []
-    predicate, getters = q.predicate, q.getters
-    bounded = q.start is not None or q.end is not None
-    for collection in db.sources(q.parent, q.collection_id, q.descendants):
-        for entry, doc in _candidates(collection, q, when):
-            name = entry.name_key
-            if predicate is not None and not predicate(doc, name):
-                continue
-            found = [get(doc, name) for get in getters]
-            if None in found:
-                continue
-            keys = cast(tuple[Key, ...], tuple(found))
-            if bounded and not _within(q, keys):
-                continue
-            rows.append((keys, doc))
-    for index in reversed(range(len(getters))):
-        rows.sort(key=lambda row: row[0][index], reverse=q.descending[index])
-    return [doc for _, doc in rows]
-
-
-def _candidates(collection: Collection, q: Query, when: int | None) -> Iterable[Any]:
-    """The documents worth testing: an index lookup when the query allows one, else all."""
-    if q.hint is None or when is not None:
-        return collection.live(when)
-    field, keys = q.hint
-    index = collection.index(field)
-    ids: set[str] = set()
-    for key in keys:
-        ids.update(index.get(key, ()))
-    entries = collection.entries
-    return [(entries[doc_id], entries[doc_id].doc) for doc_id in ids]
-
-
-def run(db: Database, q: Query, when: int | None) -> tuple[list[Document], int]:
-    """The query's results (projected) and how many documents the offset skipped."""
-    found = matches(db, q, when)
-    skipped = min(q.offset, len(found))
-    found = found[q.offset :]
-    if q.limit is not None:
-        found = found[: q.limit]
-    if q.projection is not None:
-        found = [project(doc, q.projection) for doc in found]
-    return found, skipped

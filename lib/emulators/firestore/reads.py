@@ -6,22 +6,24 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
 
 from google.cloud.firestore_v1.types import aggregation_result, document, firestore
 
-from emulators.firestore import aggregations, paths, query
+from emulators.firestore import aggregations, execute, paths, query
 from emulators.firestore.documents import DocumentPb, masked
 from emulators.firestore.errors import invalid, not_found, unimplemented
 from emulators.firestore.service import Emulator, View
 from emulators.firestore.store import Database
+from emulators.rpc import RpcError
 
 BatchGetResponsePb = firestore.BatchGetDocumentsResponse.pb()
 RunQueryResponsePb = firestore.RunQueryResponse.pb()
 RunAggregationResponsePb = firestore.RunAggregationQueryResponse.pb()
 ListDocumentsResponsePb = firestore.ListDocumentsResponse.pb()
 ListCollectionIdsResponsePb = firestore.ListCollectionIdsResponse.pb()
+_LIST_DOCUMENTS, _LIST_COLLECTION_IDS = "documents", "collections"
 PartitionQueryResponsePb = firestore.PartitionQueryResponse.pb()
 AggregationResultPb = aggregation_result.AggregationResult.pb()
 TimestampPb = type(document.Document.pb()().create_time)
@@ -70,7 +72,7 @@ class Reads:
         db, q = self._plan(request, "structured_query")
         with self.emulator.view(db, request, context) as view, db.cond:
             view.lock_scope(q.scope)
-            docs, skipped = query.run(db, q, view.when)
+            docs, skipped = execute.run(db, q, view.when)
             stamp = _timestamp(view.read_time())
         self.emulator.stats.bill(db.name, reads=max(1, len(docs) + skipped))
         responses = [RunQueryResponsePb(document=doc, read_time=stamp) for doc in docs]
@@ -90,7 +92,7 @@ class Reads:
         q.projection = None
         with self.emulator.view(db, request, context) as view, db.cond:
             view.lock_scope(q.scope)
-            docs, _ = query.run(db, q, view.when)
+            docs, _ = execute.run(db, q, view.when)
             stamp = _timestamp(view.read_time())
         self.emulator.stats.bill(db.name, reads=max(1, math.ceil(len(docs) / 1000)))
         result = AggregationResultPb()
@@ -107,7 +109,12 @@ class Reads:
         if request.collection_id:
             paths.check_collection_id(request.collection_id)
         descending = _list_order(request.order_by)
-        after = _decode_token(request.page_token)
+        _check_page_size(request.page_size)
+        after = _decode_token(
+            request.page_token,
+            _LIST_DOCUMENTS,
+            lambda rel: paths.document_path(db.name_of(rel), db.name),
+        )
         with self.emulator.view(db, request, context) as view, db.cond:
             if request.collection_id:
                 view.lock_scope(("c", parent, request.collection_id))
@@ -125,7 +132,8 @@ class Reads:
         self.emulator.stats.bill(db.name, reads=max(1, len(page)))
         response = ListDocumentsResponsePb(documents=[masked(doc, request) for _, doc in page])
         if more:
-            response.next_page_token = _encode_token(paths.split_name(page[-1][1].name)[1])
+            last = paths.split_name(page[-1][1].name)[1]
+            response.next_page_token = _encode_token(_LIST_DOCUMENTS, last)
         return response
 
     def ListCollectionIds(self, request: Any, context: Any) -> Any:
@@ -133,7 +141,8 @@ class Reads:
         parent = paths.parent_path(request.parent, db.name)
         if request.HasField("read_time"):
             self.emulator.checked_read_time(db, request.read_time)
-        after = _decode_token(request.page_token)
+        _check_page_size(request.page_size)
+        after = _decode_token(request.page_token, _LIST_COLLECTION_IDS, paths.check_collection_id)
         with db.cond:
             ids = db.collection_ids(parent)
         if after is not None:
@@ -142,7 +151,7 @@ class Reads:
         self.emulator.stats.bill(db.name, reads=1)
         response = ListCollectionIdsResponsePb(collection_ids=ids[:size])
         if len(ids) > size:
-            response.next_page_token = _encode_token(ids[size - 1])
+            response.next_page_token = _encode_token(_LIST_COLLECTION_IDS, ids[size - 1])
         return response
 
     def PartitionQuery(self, request: Any, context: Any) -> Any:
@@ -201,14 +210,31 @@ def _timestamp(micros_: int) -> Any:
     return stamp
 
 
-def _encode_token(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode()
+def _check_page_size(size: int) -> None:
+    if size < 0:
+        raise invalid("page_size must not be negative.")
 
 
-def _decode_token(token: str) -> str | None:
+def _encode_token(kind: str, value: str) -> str:
+    """A page token: which listing made it and the last name it returned."""
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
+
+
+def _decode_token(token: str, kind: str, check: Callable[[str], object]) -> str | None:
+    """The last name of the previous page (None without a token); INVALID_ARGUMENT for a
+    token this listing did not make."""
     if not token:
         return None
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid("Invalid page token.") from None
+        text = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
+        prefix, _, value = text.partition(":")
+        if prefix != kind:
+            _bad_token()
+        check(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError, RpcError):
+        _bad_token()
+    return value
+
+
+def _bad_token() -> NoReturn:
+    raise invalid("Invalid page_token: it was not returned by this listing.")

@@ -3,6 +3,10 @@
 Each method uses the raw protobuf classes of ``google.cloud.firestore_v1.types`` for
 (de)serialisation, counts the call, and turns an :class:`RpcError` into its status; any other
 exception becomes INTERNAL (logged), so a bad request never takes the server down.
+
+A call waiting for a lock keeps its worker thread, so the pool grows with the calls in
+flight (a new thread whenever none is idle, up to ``MAX_WORKERS``): callers blocked on a
+locked document never keep the lock holder's own Commit or Rollback from being served.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from emulators.rpc import RpcError
 
 SERVICE = "google.firestore.v1.Firestore"
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+MAX_WORKERS = 4096  # calls in flight at once; a thread is started only when none is idle
 log = logging.getLogger("emulators.firestore")
 Handler = Callable[[Any, grpc.ServicerContext], Any]
 
@@ -141,8 +146,15 @@ def _serializer(response: Any) -> Callable[[Any], bytes]:
     return serialize
 
 
-def build(emulator: Emulator, host: str, port: int, workers: int = 64) -> tuple[grpc.Server, int]:
-    """A started-ready (not yet started) server bound to host:port; returns it and the port."""
+def build(
+    emulator: Emulator, host: str, port: int, workers: int = MAX_WORKERS
+) -> tuple[grpc.Server, int]:
+    """A ready (not yet started) server bound to host:port; returns it and the port.
+
+    ``ThreadPoolExecutor`` reuses an idle thread when there is one and starts another only
+    when every thread is busy, so ``workers`` is a ceiling on concurrent calls, not a pool
+    that waiting calls could exhaust.
+    """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="firestore"),
         handlers=[generic_handler(emulator)],

@@ -15,10 +15,10 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from emulators.firestore import paths, values
+from emulators.firestore import paths
 from emulators.firestore.documents import Document
+from emulators.firestore.indexes import EqualityIndex, SortedIndex
 from emulators.firestore.locks import TransactionTable
-from emulators.firestore.values import Key
 
 
 class Clock:
@@ -69,7 +69,15 @@ class Entry:
 class Collection:
     """The documents directly under one (parent, collection_id)."""
 
-    __slots__ = ("collection_id", "entries", "indexes", "parent", "tombstones", "with_children")
+    __slots__ = (
+        "collection_id",
+        "entries",
+        "indexes",
+        "parent",
+        "sorted_indexes",
+        "tombstones",
+        "with_children",
+    )
 
     def __init__(self, parent: str, collection_id: str) -> None:
         self.parent = parent
@@ -78,24 +86,35 @@ class Collection:
         self.tombstones: deque[tuple[int, str]] = deque()
         # documents (existing or not) that have live descendants -> how many
         self.with_children: dict[str, int] = {}
-        # equality indexes on top-level fields, built when a query first needs one:
-        # field -> value key -> ids of current documents holding that value
-        self.indexes: dict[str, dict[Key, set[str]]] = {}
+        # indexes on top-level fields (and __name__), built when a query first needs one
+        self.indexes: dict[str, EqualityIndex] = {}
+        self.sorted_indexes: dict[str, SortedIndex] = {}
 
     def path(self, doc_id: str) -> str:
         return paths.join(self.parent, self.collection_id, doc_id)
 
-    def index(self, field: str) -> dict[Key, set[str]]:
+    def index(self, field: str) -> EqualityIndex:
         built = self.indexes.get(field)
         if built is None:
-            built = self.indexes[field] = {}
-            for doc_id, entry in self.entries.items():
-                _index(built, doc_id, None, entry.doc, field)
+            built = self.indexes[field] = EqualityIndex(field, self._current())
         return built
 
-    def reindex(self, doc_id: str, old: Document | None, new: Document | None) -> None:
-        for field, index in self.indexes.items():
-            _index(index, doc_id, old, new, field)
+    def sorted_index(self, field: str) -> SortedIndex:
+        built = self.sorted_indexes.get(field)
+        if built is None:
+            built = self.sorted_indexes[field] = SortedIndex(field, self._current())
+        return built
+
+    def _current(self) -> Iterator[tuple[str, paths.PathKey, Document]]:
+        for doc_id, entry in self.entries.items():
+            if entry.doc is not None:
+                yield doc_id, entry.name_key, entry.doc
+
+    def reindex(self, doc_id: str, entry: Entry, new: Document | None) -> None:
+        for index in self.indexes.values():
+            index.update(doc_id, entry.name_key, entry.doc, new)
+        for ordered in self.sorted_indexes.values():
+            ordered.update(doc_id, entry.name_key, entry.doc, new)
 
     def live(self, when: int | None = None) -> Iterator[tuple[Entry, Document]]:
         for entry in self.entries.values():
@@ -150,8 +169,8 @@ class Database:
                     continue
                 entry = collection.entries[doc_id] = Entry(paths.path_key(rel))
             was_live = entry.doc is not None
-            if collection.indexes:
-                collection.reindex(doc_id, entry.doc, doc)
+            if collection.indexes or collection.sorted_indexes:
+                collection.reindex(doc_id, entry, doc)
             entry.replace(doc, now, horizon)
             if doc is None:
                 collection.tombstones.append((now, doc_id))
@@ -198,26 +217,6 @@ class Database:
             else self.collections.values()
         )
         return [c for c in pool if paths.under(c.parent, parent)]
-
-
-def _field_key(doc: Document | None, field: str) -> Key | None:
-    if doc is None:
-        return None
-    found = doc.fields.get(field)
-    return None if found is None else values.key(found)
-
-
-def _index(index: dict[Key, set[str]], doc_id: str, old: Any, new: Any, field: str) -> None:
-    before, after = _field_key(old, field), _field_key(new, field)
-    if before == after:
-        return
-    if before is not None:
-        holders = index[before]
-        holders.discard(doc_id)
-        if not holders:
-            del index[before]
-    if after is not None:
-        index.setdefault(after, set()).add(doc_id)
 
 
 def _bump(counter: dict[str, int], name: str, delta: int) -> None:

@@ -129,7 +129,8 @@ def commit(
     db: Database, planned: Sequence[Planned], txn: Transaction | None, alive: Alive
 ) -> Outcome:
     """Apply every write or none (the caller holds ``db.cond``)."""
-    db.transactions.wait_for_writes(txn, {p.rel for p in planned}, alive)
+    waiter = txn if txn is not None else db.transactions.outsider()
+    db.transactions.wait_for_writes(waiter, {p.rel for p in planned}, alive)
     now = db.clock.tick()
     originals: dict[str, Document | None] = {}
     staged: dict[str, Document | None] = {}

@@ -91,3 +91,39 @@ def test_counters_count_rpcs_per_method(
     assert rpcs["BatchGetDocuments"] == 2
     assert rpcs["RunQuery"] == 1
     assert rpcs["BeginTransaction"] == 1
+
+
+def test_counters_bill_each_successful_write_of_a_bulk_writer(
+    firestore_client: firestore.Client, firestore_counters: FirestoreCounters
+):
+    db = firestore_client
+    db.document("users/a").set({"n": 1})
+    firestore_counters.reset()
+    writer = db.bulk_writer()
+    writer.on_write_error(lambda error, _writer: False)  # no retries of the failing update
+    writer.set(db.document("users/b"), {"n": 1})
+    writer.create(db.document("users/c"), {"n": 1})
+    writer.update(db.document("users/a"), {"n": firestore.Increment(1)})
+    writer.update(db.document("users/missing"), {"n": 1})  # NOT_FOUND: not billed
+    writer.delete(db.document("users/gone"))
+    writer.close()
+    assert firestore_counters.billed() == {"reads": 0, "writes": 3, "deletes": 1}
+    assert firestore_counters.rpcs().get("BatchWrite", 0) >= 1
+    assert "Commit" not in firestore_counters.rpcs()
+
+
+def test_a_reset_aborts_a_live_transaction(
+    firestore_emulator: FirestoreEndpoint, firestore_client: firestore.Client
+):
+    ref = firestore_client.document("users/a")
+    ref.set({"n": 1})
+    transaction = firestore_client.transaction()
+    transaction._begin()
+    assert ref.get(transaction=transaction).get("n") == 1
+    firestore_emulator.reset()
+    transaction.update(ref, {"n": 2})
+    with pytest.raises(exceptions.Aborted):
+        transaction._commit()
+    assert not ref.get().exists  # nothing of it was applied after the reset
+    ref.set({"n": 3}, timeout=10)  # and it left no lock behind
+    assert ref.get().get("n") == 3

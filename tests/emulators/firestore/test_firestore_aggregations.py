@@ -66,3 +66,34 @@ def test_several_aggregations_in_one_query(firestore_client: firestore.Client):
     assert results(query) == {"n": 2, "s": 6, "m": 3.0}
     grouped = firestore_client.collection_group("amounts").count(alias="n")
     assert results(grouped) == {"n": 2}
+
+
+def test_count_up_to_stops_at_its_bound_over_the_limited_results(
+    firestore_client: firestore.Client,
+):
+    fill(firestore_client, {f"d{i}": i for i in range(6)})
+    api = firestore_client._firestore_api
+    parent = f"{firestore_client._database_string}/documents"
+
+    def count(up_to: int, **shape: object) -> int:
+        query = {
+            "from_": [{"collection_id": "amounts"}],
+            "order_by": [{"field": {"field_path": "v"}}],
+        }
+        request = {
+            "parent": parent,
+            "structured_aggregation_query": {
+                "structured_query": {**query, **shape},
+                "aggregations": [{"alias": "n", "count": {"up_to": up_to}}],
+            },
+        }
+        (response,) = api.run_aggregation_query(request=request)
+        return int(response.result.aggregate_fields["n"].integer_value)
+
+    assert count(3) == 3
+    assert count(10) == 6
+    assert count(3, limit={"value": 4}) == 3
+    assert count(5, limit={"value": 2}) == 2
+    assert count(10, offset=4, limit={"value": 5}) == 2
+    above_9 = {"field": {"field_path": "v"}, "op": "GREATER_THAN", "value": {"integer_value": 9}}
+    assert count(1, where={"field_filter": above_9}) == 0

@@ -40,7 +40,10 @@ def test_async_transactions_increment_exactly(firestore_async_client: firestore.
 
     async def scenario() -> int:
         await ref.set({"n": 0})
-        await asyncio.gather(*(increment(db.transaction()) for _ in range(10)))
+        # All ten read the counter (shared locks) before any commits: each round of
+        # contention commits one of them (the oldest), so the last needs up to ten attempts.
+        attempts = [increment(db.transaction(max_attempts=10)) for _ in range(10)]
+        await asyncio.gather(*attempts)
         return (await ref.get()).get("n")
 
     assert asyncio.run(scenario()) == 10

@@ -12,6 +12,10 @@ def test_benchmark_runs_at_tiny_sizes_and_reports_every_figure():
         "set_per_second_empty",
         "batch_commit_ms",
         "query_ms",
+        "range_limit_query_ms",
+        "order_limit_query_ms",
+        "range_limit_query_ms_small",
+        "order_limit_query_ms_small",
         "noop_set_per_second",
         "engine_set_per_second",
         "engine_batch_commit_ms",
@@ -19,3 +23,4 @@ def test_benchmark_runs_at_tiny_sizes_and_reports_every_figure():
     assert expected <= figures.keys()
     assert all(figures[name] > 0 for name in expected)
     assert figures["documents"] == 30
+    assert figures["small_documents"] == 10

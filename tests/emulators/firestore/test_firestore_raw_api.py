@@ -4,6 +4,8 @@ Listen, and bad requests the client would refuse before sending."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from google.api_core import exceptions
 from google.cloud import firestore
@@ -130,3 +132,98 @@ def test_bad_requests_get_the_service_status_and_the_server_keeps_serving(
         list(api.run_query(request={"parent": DOCS, "structured_query": two_sources}))
     firestore_client.document("still/alive").set({"ok": True})
     assert firestore_client.document("still/alive").get().get("ok") is True
+
+
+def test_listings_page_with_the_tokens_they_return(firestore_client: firestore.Client):
+    api = firestore_client._firestore_api
+    for doc_id in ("a", "b", "c"):
+        firestore_client.document(f"pages/{doc_id}").set({})
+        firestore_client.document(f"c{doc_id}/x").set({})
+    names, token = [], ""
+    while True:
+        page = api.list_documents(
+            request={"parent": DOCS, "collection_id": "pages", "page_size": 2, "page_token": token}
+        )
+        names += [d.name.rsplit("/", 1)[1] for d in page.documents]
+        token = page.next_page_token
+        if not token:
+            break
+    assert names == ["a", "b", "c"]
+    first = api.list_collection_ids(request={"parent": DOCS, "page_size": 2})
+    rest = api.list_collection_ids(
+        request={"parent": DOCS, "page_size": 5, "page_token": first.next_page_token}
+    )
+    assert list(first.collection_ids) + list(rest.collection_ids) == ["ca", "cb", "cc", "pages"]
+    assert not rest.next_page_token
+
+
+def _list_documents(api: Any, **extra: Any) -> Any:
+    return api.list_documents(request={"parent": DOCS, "collection_id": "pages", **extra})
+
+
+def _list_collection_ids(api: Any, **extra: Any) -> Any:
+    return api.list_collection_ids(request={"parent": DOCS, **extra})
+
+
+def _name_query(api: Any, **shape: Any) -> list[Any]:
+    query = {"from_": [{"collection_id": "pages"}], **shape}
+    return list(api.run_query(request={"parent": DOCS, "structured_query": query}))
+
+
+COLLECTION_REF = {"reference_value": f"{DOCS}/pages"}
+NAME = {"field_path": "__name__"}
+
+
+@pytest.mark.parametrize(
+    "bad_call",
+    [
+        lambda api: _list_documents(api, page_token="!!not base64!!"),
+        lambda api: _list_documents(api, page_token="bm90IG91cnM="),  # base64, not a token
+        lambda api: _list_documents(api, page_token=_collection_ids_token(api)),
+        lambda api: _list_documents(api, page_size=-1),
+        lambda api: _list_collection_ids(api, page_token="%%%"),
+        lambda api: _list_collection_ids(api, page_token=_documents_token(api)),
+        lambda api: _list_collection_ids(api, page_size=-5),
+        lambda api: api.begin_transaction(
+            request={"database": ROOT, "options": {"read_write": {"retry_transaction": b"x" * 16}}}
+        ),
+        lambda api: _name_query(
+            api, where={"field_filter": {"field": NAME, "op": "EQUAL", "value": COLLECTION_REF}}
+        ),
+        lambda api: _name_query(
+            api, order_by=[{"field": NAME}], start_at={"values": [COLLECTION_REF]}
+        ),
+    ],
+    ids=[
+        "undecodable documents token",
+        "foreign documents token",
+        "collection-ids token for documents",
+        "negative documents page_size",
+        "undecodable collection-ids token",
+        "documents token for collection ids",
+        "negative collection-ids page_size",
+        "unknown retry_transaction",
+        "__name__ filter on a collection",
+        "__name__ cursor on a collection",
+    ],
+)
+def test_bad_listings_retries_and_name_values_are_invalid_argument(
+    firestore_client: firestore.Client, bad_call: Any
+):
+    for doc_id in ("a", "b", "c"):
+        firestore_client.document(f"pages/{doc_id}").set({})
+        firestore_client.document(f"c{doc_id}/x").set({})
+    with pytest.raises(exceptions.InvalidArgument):
+        bad_call(firestore_client._firestore_api)
+
+
+def _documents_token(api: Any) -> str:
+    token: str = _list_documents(api, page_size=1).next_page_token
+    assert token
+    return token
+
+
+def _collection_ids_token(api: Any) -> str:
+    token: str = _list_collection_ids(api, page_size=1).next_page_token
+    assert token
+    return token

@@ -104,3 +104,25 @@ def test_transforms_with_create_and_merge(ref: firestore.DocumentReference):
     ref.create({"n": firestore.Increment(5)})
     ref.set({"n": firestore.Increment(5), "m": {"k": firestore.Increment(1)}}, merge=True)
     assert ref.get().to_dict() == {"n": 10, "m": {"k": 1}}
+
+
+def test_one_update_with_all_six_transforms(ref: firestore.DocumentReference):
+    ref.set({"n": 1, "high": 5, "low": 5, "tags": ["a"], "drop": ["x", "y"]})
+    result = ref.update(
+        {
+            "at": firestore.SERVER_TIMESTAMP,
+            "n": firestore.Increment(2),
+            "high": firestore.Maximum(9),
+            "low": firestore.Minimum(-1.5),
+            "tags": firestore.ArrayUnion(["b", "a"]),
+            "drop": firestore.ArrayRemove(["x"]),
+        }
+    )
+    assert ref.get().to_dict() == {
+        "at": result.update_time,
+        "n": 3,
+        "high": 9,
+        "low": -1.5,
+        "tags": ["a", "b"],
+        "drop": ["y"],
+    }
