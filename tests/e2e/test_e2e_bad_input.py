@@ -62,6 +62,48 @@ def test_invalid_settings_and_activities_name_each_field(tenant: Tenant) -> None
     assert not_json.status_code == 400
 
 
+ZONES = ["America", "Europe", "A" * 5000]  # directories of the zone database; too long a name
+OVERFLOWING = [  # instants or dates whose UTC reading falls outside what storage can hold
+    {"start": "9999-12-31T22:00:00-05:00", "end": "9999-12-31T23:00:00-05:00"},
+    {"start": "0001-01-01T00:00:00+05:00", "end": "0001-01-01T01:00:00+05:00"},
+    {"all_day": True, "start": "9999-12-31", "end": "9999-12-31"},
+]
+RANGES = [
+    ("0001-01-01T00:00:00+05:00", "0001-01-02T00:00:00+05:00", {"start"}),
+    ("9999-12-30T00:00:00-05:00", "9999-12-31T23:00:00-05:00", {"start", "end"}),
+]
+
+
+def _refused(answer: requests.Response, *fields: str) -> None:
+    assert answer.status_code == 400, answer.text
+    assert set(fields) <= set(answer.json()["error"]["fields"]), answer.text
+
+
+def test_inputs_that_once_caused_500s_are_refused_naming_the_field(tenant: Tenant) -> None:
+    crm = tenant.ann
+    account_id = crm.connect(tenant.google_email())
+    calendars = crm.calendars(account_id)
+    for timezone in ZONES:
+        _refused(crm.request("POST", "/activities", json=meeting("Zone", timezone=timezone)),
+                 "timezone")  # fmt: skip
+        body = {"name": "Zoned", "timezone": timezone}
+        _refused(crm.request("POST", f"/accounts/{account_id}/calendars", json=body), "timezone")
+    for timing in OVERFLOWING:
+        answer = crm.request("POST", "/activities", json={**meeting("Far"), **timing})
+        _refused(answer, "start")
+    for start, end, named in RANGES:
+        _refused(crm.request("GET", "/activities", params={"start": start, "end": end}), *named)
+    deep = b"[" * 100_000 + b"]" * 100_000
+    headers = {"Content-Type": "application/json"}
+    _refused(crm.request("POST", "/activities", data=deep, headers=headers), "body")
+    for limit in ("\u00b2", "\u0663"):  # superscript two; Arabic-Indic three
+        _refused(crm.request("GET", f"/accounts/{account_id}/conflicts?limit={limit}"), "limit")
+    user = tenant.company.main
+    stored = tenant.stack.storage().session().activities.for_owner(user.company_id, user.id)
+    assert list(stored) == []
+    assert crm.calendars(account_id) == calendars
+
+
 def test_another_users_account_and_activity_are_not_found(tenant: Tenant) -> None:
     synced = start_sync(tenant)
     activity = synced.crm.create_activity(**meeting("Ann's"))

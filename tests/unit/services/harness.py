@@ -24,6 +24,7 @@ from calsync.config import Settings
 from calsync.domain.account import Account
 from calsync.domain.activity import LinkedItem, LinkedItemKind, User
 from calsync.http.entry import wsgi_app
+from calsync.ports import Storage
 from calsync.providers.memory import MemoryConnector
 from calsync.providers.memory_calendar import MemoryCalendarService
 from calsync.providers.memory_oauth import MemoryOAuthClient
@@ -72,11 +73,11 @@ class World:
     result: JobResult = field(default_factory=lambda: JobResult(JobOutcome.DONE))
     ran: list[str] = field(default_factory=list)
     pulls: list[bool] = field(default_factory=list)  # each job's `pull`, in order
+    storage: Storage = field(default_factory=MemoryStorage)  # or Firestore on the emulator
 
     def __post_init__(self) -> None:
         self.calendar = MemoryCalendarService(self.clock)
         self.oauth = MemoryOAuthClient(self.calendar)
-        self.storage = MemoryStorage()
         self.queue = InlineTaskQueue()
         self.keyring = LocalKeyring.from_base64(generate_local_key())
         self.signer = signer("crm", "calsync-test", "calsync")
@@ -164,7 +165,8 @@ class World:
         return found
 
     def writes(self) -> int:
-        """How many writes the storage has applied so far (a refusal must not add any)."""
+        """How many writes the memory storage has applied so far (a refusal must add none)."""
+        assert isinstance(self.storage, MemoryStorage)
         return self.storage._tables._clock
 
     def later(self, **delta: float) -> None:
