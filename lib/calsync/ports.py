@@ -113,8 +113,12 @@ class OutboxRepository(Protocol):
         """The account's oldest entries first."""
         ...
 
-    def forgotten(self, older_than: datetime, *, limit: int) -> list[OutboxEntry]:
-        """Entries of any account enqueued before `older_than` (their task may have been lost)."""
+    def forgotten(
+        self, older_than: datetime, *, limit: int, after: OutboxEntry | None = None
+    ) -> list[OutboxEntry]:
+        """Entries of any account enqueued before `older_than` (their task may have been lost),
+        oldest first (ties in a fixed order); `after`: only those that come after that entry
+        in this order (the last of the previous page)."""
         ...
 
 

@@ -209,6 +209,20 @@ def test_outbox_forgotten_across_accounts(storage: Storage) -> None:
     assert [(e.account_id, e.activity_id) for e in found] == [("acc2", "older"), ("acc1", "old")]
 
 
+def test_outbox_forgotten_pages_with_a_cursor_ties_included(storage: Storage) -> None:
+    s = storage.session()
+    for account in ("acc2", "acc1"):  # one instant for several entries: ties in a fixed order
+        for activity in ("b", "a"):
+            s.outbox.put(entry(activity, -30, account_id=account))
+    s.outbox.put(entry("z", -40))
+    older_than = T0 - timedelta(minutes=10)
+    seen, after = [], None
+    while page := s.outbox.forgotten(older_than, limit=2, after=after):
+        seen += [(e.account_id, e.activity_id) for e in page]
+        after = page[-1]
+    assert seen == [("acc1", "z"), ("acc1", "a"), ("acc1", "b"), ("acc2", "a"), ("acc2", "b")]
+
+
 def test_conflicts_recent_newest_first(storage: Storage) -> None:
     s = storage.session()
     for index in range(3):
