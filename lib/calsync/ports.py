@@ -64,6 +64,10 @@ class AccountRepository(Protocol):
         """Accounts holding a lease that ended before `now`, earliest first."""
         ...
 
+    def with_error(self, code: str, *, limit: int, after: str | None = None) -> list[Account]:
+        """Accounts whose `error.code` is `code`, by id; `after`: only ids after that one."""
+        ...
+
 
 class ActivityRepository(Protocol):
     def get(self, company_id: str, activity_id: str) -> Activity | None: ...

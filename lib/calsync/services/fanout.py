@@ -16,6 +16,9 @@
    exported types and every link. So old entries of stopped accounts never pile up ahead of
    live ones, nor are they read again tick after tick.
 
+5. Accounts a consent made that nobody confirmed within the state lifetime: removed, their
+   tokens revoked (`confirm.py`).
+
 Storage reads are proportional to what is due, expiring, stale or forgotten (each forgotten
 entry once, plus one read per account it belongs to), never to the number of accounts; at most
 `fanout_max_accounts` forgotten entries are read per tick. Provider calls and job requests run
@@ -38,6 +41,7 @@ from calsync.errors import CalsyncError
 from calsync.ports import UnitOfWork
 from calsync.services.channels import Channels
 from calsync.services.common import ServiceContext
+from calsync.services.confirm import ConfirmService
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,7 @@ class TickReport:
     leases_released: int = 0
     outbox_accounts: int = 0
     outbox_dropped: int = 0
+    unconfirmed_removed: int = 0
     failures: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -66,9 +71,10 @@ class TickReport:
 class FanoutService:
     """One tick of the fan-out."""
 
-    def __init__(self, ctx: ServiceContext, channels: Channels) -> None:
+    def __init__(self, ctx: ServiceContext, channels: Channels, confirm: ConfirmService) -> None:
         self._ctx = ctx
         self._channels = channels
+        self._confirm = confirm
         self._lock = threading.Lock()
 
     def tick(self) -> TickReport:
@@ -80,6 +86,7 @@ class FanoutService:
             self._renew_channels(now, report, pool, renewed)
         self._release_leases(now, report)
         self._sweep_outbox(now, report)
+        report.unconfirmed_removed = self._confirm.drop_expired(now)
         log.info("fan-out tick: %s", report.as_dict())
         return report
 

@@ -25,6 +25,7 @@ from calsync.errors import CalsyncError, Conflict, NeedsReauthorization, Provide
 from calsync.ports import OAuthClient, UnitOfWork
 from calsync.services.channels import Channels
 from calsync.services.common import REAUTH_MESSAGE, ServiceContext, owned
+from calsync.services.confirm import require_confirmed
 from calsync.services.settings import SettingsRules, merged
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ class LifecycleService:
     # -- start -----------------------------------------------------------------------------
 
     def start(self, user: User, account_id: str, changes: Mapping[str, Any]) -> Account:
-        account = owned(self._ctx.storage.session().accounts.get(account_id), user)
+        account = require_confirmed(
+            owned(self._ctx.storage.session().accounts.get(account_id), user)
+        )
         if account.status is AccountStatus.NEEDS_REAUTH:
             raise NeedsReauthorization(REAUTH_MESSAGE)
         settings = merged(account.settings, changes)
@@ -70,7 +73,7 @@ class LifecycleService:
     def _mark_syncing(
         self, uow: UnitOfWork, user: User, account_id: str, settings: SyncSettings
     ) -> Account:
-        account = owned(uow.accounts.get(account_id), user)
+        account = require_confirmed(owned(uow.accounts.get(account_id), user))
         if account.status is AccountStatus.NEEDS_REAUTH:
             raise NeedsReauthorization(REAUTH_MESSAGE)
         now = self._ctx.clock.now()

@@ -122,6 +122,16 @@ class FirestoreAccounts(FirestoreRepository):
         )
         return self._page(query, ACCOUNT)
 
+    def with_error(self, code: str, *, limit: int, after: str | None = None) -> list[Account]:
+        """One equality on the nested `error.code` (its automatic index), by document id."""
+        if limit <= 0:
+            return []
+        query = self._layout.root(ACCOUNTS).where(filter=_eq("error.code", code))
+        query = query.order_by("__name__")
+        if after is not None:
+            query = query.start_after({"__name__": self._ref(after)})
+        return self._page(query.limit(limit), ACCOUNT)
+
 
 class FirestoreActivities(FirestoreRepository):
     """companies/{c}/activities/{a}, with `starts_at`/`ends_at` instants on top."""

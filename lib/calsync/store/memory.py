@@ -72,6 +72,14 @@ class MemoryAccounts(_Repository):
         stale = [a for a in self._all() if a.sync.lease_until and a.sync.lease_until < now]
         return sorted(stale, key=lambda a: (a.sync.lease_until or now, a.id))[:limit]
 
+    def with_error(self, code: str, *, limit: int, after: str | None = None) -> list[Account]:
+        found = [
+            a
+            for a in self._all()
+            if a.error is not None and a.error.code == code and (after is None or a.id > after)
+        ]
+        return sorted(found, key=lambda a: a.id)[:limit]
+
 
 class MemoryActivities(_Repository):
     def get(self, company_id: str, activity_id: str) -> Activity | None:

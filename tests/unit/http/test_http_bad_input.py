@@ -21,7 +21,8 @@ def _routes(*names: str) -> list[tuple[str, str]]:
     return found
 
 
-BEARER_ROUTES = [("POST", "/oauth/start"), *_routes("accounts", "activities")]
+BEARER_ROUTES = [("POST", "/oauth/start"), ("POST", "/oauth/confirm"),
+                 *_routes("accounts", "activities")]  # fmt: skip
 ACCOUNT_ROUTES = [r for r in _routes("accounts") if "{id}" in r[1]]
 ACTIVITY_ROUTES = [r for r in _routes("activities") if "{id}" in r[1]]
 BODY_ROUTES = [r for r in BEARER_ROUTES if r[0] in ("POST", "PATCH")]

@@ -26,6 +26,7 @@ from tests.unit.services.harness import Api, World
 ALL_DAY = {"type": "lunch", "all_day": True, "start": "2031-03-04", "end": "2031-03-04"}
 BASES = {  # a valid body per route: the fuzzed fields replace some of its values
     "/oauth/start": {"provider": "google", "email": "someone@gmail.test"},
+    "/oauth/confirm": {"account_id": "a1", "code": "c1"},
     "/accounts/{id}/calendars": {"name": "Fuzzed"},
     "/activities": LUNCH,
     "/activities/{activity}": {"subject": "fuzzed"},
