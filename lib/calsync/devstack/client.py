@@ -170,6 +170,11 @@ class GoogleUser:
         url = f"{self.url}/calendar/v3/users/me/calendarList"
         return list(_checked(self.session.get(url, timeout=30), (200,)).get("items", []))
 
+    def delete_calendar(self, calendar_id: str) -> None:
+        """The user deletes one of their (secondary) calendars."""
+        url = f"{self.url}/calendar/v3/calendars/{quote(calendar_id, safe='')}"
+        _checked(self.session.delete(url, timeout=30), (204,))
+
     def _events(self, calendar_id: str, suffix: str = "") -> str:
         return f"{self.url}/calendar/v3/calendars/{quote(calendar_id, safe='')}/events{suffix}"
 
