@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from calsync.auth.bearer import LocalSigner, generate_signing_key
 from calsync.devstack.client import CrmClient
 from calsync.domain.link import OAuthState
 
@@ -151,6 +152,13 @@ def test_missing_or_bad_bearer_tokens_are_refused(tenant: Tenant) -> None:
             {**claims, "aud": "someone-else", "iat": now, "exp": now + 600}
         ),
         "wrong issuer": signer.sign({**claims, "iss": "evil", "iat": now, "exp": now + 600}),
+        # right issuer, audience, key id and times, signed by another key
+        "wrong signature": LocalSigner(
+            generate_signing_key(),
+            key_id=signer.key_id,
+            issuer=signer.issuer,
+            audience=signer.audience,
+        ).sign({**claims, "iat": now, "exp": now + 600}),
     }
     url = stack.functions_url
     assert requests.get(f"{url}/accounts", timeout=30).status_code == 401
@@ -189,6 +197,30 @@ def test_a_forged_notification_is_refused_and_enqueues_nothing(tenant: Tenant) -
     malformed = {**headers, "X-Goog-Channel-ID": "../../etc"}
     assert requests.post(hook, headers=malformed, timeout=30).status_code == 400
     assert jobs_created(synced.stack) == jobs
+
+
+def test_a_stopped_channels_notification_is_acknowledged_and_ignored(tenant: Tenant) -> None:
+    synced = start_sync(tenant)
+    settle(synced.stack)
+    [channel] = [
+        c
+        for c in synced.stack.google_admin("GET", "channels")["channels"]
+        if c["email"] == synced.google.email
+    ]
+    synced.crm.stop(synced.account_id)
+    settle(synced.stack)
+    jobs = jobs_created(synced.stack)
+    headers = {
+        "X-Goog-Channel-ID": channel["id"],
+        "X-Goog-Channel-Token": channel["token"],  # the right token, of a stopped channel
+        "X-Goog-Resource-State": "exists",
+        "X-Goog-Resource-ID": channel["resourceId"],
+    }
+    hook = f"{synced.stack.functions_url}/webhooks/google"
+    answer = requests.post(hook, headers=headers, timeout=30)
+    assert (answer.status_code, answer.json()) == (200, {"result": "ignored"})
+    assert jobs_created(synced.stack) == jobs
+    assert synced.crm.account(synced.account_id)["status"] == "synced_previously"
 
 
 def _callback_url(tenant: Tenant, email: str) -> str:
