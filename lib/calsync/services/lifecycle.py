@@ -4,7 +4,8 @@
   stored settings, with any sent changes over them, are validated; the account becomes
   `syncing`; the sync window starts now unless it started before (a reconnect keeps its window
   and cursor: it resumes where it stopped); a job is asked for; the push channel is opened.
-  An account that `needs_reauth` must go through consent first (oauth start with its id).
+  An account that `needs_reauth` must go through consent first (oauth start with its id); a
+  new connection must be confirmed first (`confirm.py`).
 - Stop: the channel is stopped, the account becomes `synced_previously`; settings, cursor and
   tokens are kept for a reconnect. Nothing already synced is deleted on either side.
 - Remove: the account stops syncing, its tokens are revoked at the provider, and everything
