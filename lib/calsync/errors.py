@@ -9,7 +9,8 @@ CalsyncError
 ├── Conflict              409  the request is valid but the current state refuses it
 │   ├── ReadOnly               e.g. an occurrence of a recurring calendar event
 │   ├── VersionMismatch        the item changed since the version the caller sent
-│   └── NeedsReauthorization   the provider refused the stored authorization: re-consent
+│   ├── NeedsReauthorization   the provider refused the stored authorization: re-consent
+│   └── Unconfirmed            a new connection not yet confirmed by the browser that consented
 ├── PayloadTooLarge       413  the body is bigger than any legitimate request
 ├── StorageError               the state store failed
 │   └── Contention             a transaction lost a race; retrying it is the cure
@@ -103,6 +104,13 @@ class NeedsReauthorization(Conflict):
     """The account's stored authorization is dead (it is now `needs_reauth`): reconnect."""
 
     code = "needs_reauth"
+
+
+class Unconfirmed(Conflict):
+    """A connection made by a consent is unusable until the browser that gave the consent
+    confirms it for the CRM user who started it (`POST /oauth/confirm`)."""
+
+    code = "unconfirmed"
 
 
 class PayloadTooLarge(CalsyncError):

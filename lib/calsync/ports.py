@@ -64,6 +64,10 @@ class AccountRepository(Protocol):
         """Accounts holding a lease that ended before `now`, earliest first."""
         ...
 
+    def with_error(self, code: str, *, limit: int, after: str | None = None) -> list[Account]:
+        """Accounts whose `error.code` is `code`, by id; `after`: only ids after that one."""
+        ...
+
 
 class ActivityRepository(Protocol):
     def get(self, company_id: str, activity_id: str) -> Activity | None: ...
@@ -113,8 +117,12 @@ class OutboxRepository(Protocol):
         """The account's oldest entries first."""
         ...
 
-    def forgotten(self, older_than: datetime, *, limit: int) -> list[OutboxEntry]:
-        """Entries of any account enqueued before `older_than` (their task may have been lost)."""
+    def forgotten(
+        self, older_than: datetime, *, limit: int, after: OutboxEntry | None = None
+    ) -> list[OutboxEntry]:
+        """Entries of any account enqueued before `older_than` (their task may have been lost),
+        oldest first (ties in a fixed order); `after`: only those that come after that entry
+        in this order (the last of the previous page)."""
         ...
 
 

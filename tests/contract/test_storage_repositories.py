@@ -16,6 +16,7 @@ from calsync.domain import (
     LinkedItem,
     LinkedItemKind,
     OAuthState,
+    Problem,
     SyncSettings,
     SyncState,
     User,
@@ -116,6 +117,18 @@ def test_accounts_leases_expired(storage: Storage) -> None:
     assert [a.id for a in s.accounts.leases_expired(T0, limit=1)] == ["staler"]
 
 
+def test_accounts_with_error_by_code_and_id(storage: Storage) -> None:
+    s = storage.session()
+    for name in ("c", "a", "b"):
+        s.accounts.put(account(name, error=Problem(code="unconfirmed", message="m", at=T0)))
+    s.accounts.put(account("other", error=Problem(code="needs_reauth", message="m", at=T0)))
+    s.accounts.put(account("fine"))
+    assert [a.id for a in s.accounts.with_error("unconfirmed", limit=2)] == ["a", "b"]
+    assert [a.id for a in s.accounts.with_error("unconfirmed", limit=2, after="b")] == ["c"]
+    assert [a.id for a in s.accounts.with_error("needs_reauth", limit=5)] == ["other"]
+    assert s.accounts.with_error("nothing", limit=5) == []
+
+
 # -- activities ---------------------------------------------------------------------------------
 
 
@@ -207,6 +220,20 @@ def test_outbox_forgotten_across_accounts(storage: Storage) -> None:
     s.outbox.put(entry("fresh", 0))
     found = s.outbox.forgotten(T0 - timedelta(minutes=10), limit=10)
     assert [(e.account_id, e.activity_id) for e in found] == [("acc2", "older"), ("acc1", "old")]
+
+
+def test_outbox_forgotten_pages_with_a_cursor_ties_included(storage: Storage) -> None:
+    s = storage.session()
+    for account_id in ("acc2", "acc1"):  # one instant for several entries: ties in a fixed order
+        for activity_id in ("b", "a"):
+            s.outbox.put(entry(activity_id, -30, account_id=account_id))
+    s.outbox.put(entry("z", -40))
+    older_than = T0 - timedelta(minutes=10)
+    seen, after = [], None
+    while page := s.outbox.forgotten(older_than, limit=2, after=after):
+        seen += [(e.account_id, e.activity_id) for e in page]
+        after = page[-1]
+    assert seen == [("acc1", "z"), ("acc1", "a"), ("acc1", "b"), ("acc2", "a"), ("acc2", "b")]
 
 
 def test_conflicts_recent_newest_first(storage: Storage) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from calsync.auth.bearer import LocalSigner, generate_signing_key
 from calsync.devstack.client import CrmClient
 from calsync.domain.link import OAuthState
 
@@ -62,6 +63,48 @@ def test_invalid_settings_and_activities_name_each_field(tenant: Tenant) -> None
     assert not_json.status_code == 400
 
 
+ZONES = ["America", "Europe", "A" * 5000]  # directories of the zone database; too long a name
+OVERFLOWING = [  # instants or dates whose UTC reading falls outside what storage can hold
+    {"start": "9999-12-31T22:00:00-05:00", "end": "9999-12-31T23:00:00-05:00"},
+    {"start": "0001-01-01T00:00:00+05:00", "end": "0001-01-01T01:00:00+05:00"},
+    {"all_day": True, "start": "9999-12-31", "end": "9999-12-31"},
+]
+RANGES = [
+    ("0001-01-01T00:00:00+05:00", "0001-01-02T00:00:00+05:00", {"start"}),
+    ("9999-12-30T00:00:00-05:00", "9999-12-31T23:00:00-05:00", {"start", "end"}),
+]
+
+
+def _refused(answer: requests.Response, *fields: str) -> None:
+    assert answer.status_code == 400, answer.text
+    assert set(fields) <= set(answer.json()["error"]["fields"]), answer.text
+
+
+def test_inputs_that_once_caused_500s_are_refused_naming_the_field(tenant: Tenant) -> None:
+    crm = tenant.ann
+    account_id = crm.connect(tenant.google_email())
+    calendars = crm.calendars(account_id)
+    for timezone in ZONES:
+        _refused(crm.request("POST", "/activities", json=meeting("Zone", timezone=timezone)),
+                 "timezone")  # fmt: skip
+        body = {"name": "Zoned", "timezone": timezone}
+        _refused(crm.request("POST", f"/accounts/{account_id}/calendars", json=body), "timezone")
+    for timing in OVERFLOWING:
+        answer = crm.request("POST", "/activities", json={**meeting("Far"), **timing})
+        _refused(answer, "start")
+    for start, end, named in RANGES:
+        _refused(crm.request("GET", "/activities", params={"start": start, "end": end}), *named)
+    deep = b"[" * 100_000 + b"]" * 100_000
+    headers = {"Content-Type": "application/json"}
+    _refused(crm.request("POST", "/activities", data=deep, headers=headers), "body")
+    for limit in ("\u00b2", "\u0663"):  # superscript two; Arabic-Indic three
+        _refused(crm.request("GET", f"/accounts/{account_id}/conflicts?limit={limit}"), "limit")
+    user = tenant.company.main
+    stored = tenant.stack.storage().session().activities.for_owner(user.company_id, user.id)
+    assert list(stored) == []
+    assert crm.calendars(account_id) == calendars
+
+
 def test_another_users_account_and_activity_are_not_found(tenant: Tenant) -> None:
     synced = start_sync(tenant)
     activity = synced.crm.create_activity(**meeting("Ann's"))
@@ -109,6 +152,13 @@ def test_missing_or_bad_bearer_tokens_are_refused(tenant: Tenant) -> None:
             {**claims, "aud": "someone-else", "iat": now, "exp": now + 600}
         ),
         "wrong issuer": signer.sign({**claims, "iss": "evil", "iat": now, "exp": now + 600}),
+        # right issuer, audience, key id and times, signed by another key
+        "wrong signature": LocalSigner(
+            generate_signing_key(),
+            key_id=signer.key_id,
+            issuer=signer.issuer,
+            audience=signer.audience,
+        ).sign({**claims, "iat": now, "exp": now + 600}),
     }
     url = stack.functions_url
     assert requests.get(f"{url}/accounts", timeout=30).status_code == 401
@@ -147,6 +197,30 @@ def test_a_forged_notification_is_refused_and_enqueues_nothing(tenant: Tenant) -
     malformed = {**headers, "X-Goog-Channel-ID": "../../etc"}
     assert requests.post(hook, headers=malformed, timeout=30).status_code == 400
     assert jobs_created(synced.stack) == jobs
+
+
+def test_a_stopped_channels_notification_is_acknowledged_and_ignored(tenant: Tenant) -> None:
+    synced = start_sync(tenant)
+    settle(synced.stack)
+    [channel] = [
+        c
+        for c in synced.stack.google_admin("GET", "channels")["channels"]
+        if c["email"] == synced.google.email
+    ]
+    synced.crm.stop(synced.account_id)
+    settle(synced.stack)
+    jobs = jobs_created(synced.stack)
+    headers = {
+        "X-Goog-Channel-ID": channel["id"],
+        "X-Goog-Channel-Token": channel["token"],  # the right token, of a stopped channel
+        "X-Goog-Resource-State": "exists",
+        "X-Goog-Resource-ID": channel["resourceId"],
+    }
+    hook = f"{synced.stack.functions_url}/webhooks/google"
+    answer = requests.post(hook, headers=headers, timeout=30)
+    assert (answer.status_code, answer.json()) == (200, {"result": "ignored"})
+    assert jobs_created(synced.stack) == jobs
+    assert synced.crm.account(synced.account_id)["status"] == "synced_previously"
 
 
 def _callback_url(tenant: Tenant, email: str) -> str:

@@ -4,9 +4,12 @@ recommended separate calendar, `ready_to_connect`, and resuming an unfinished se
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
+from calsync.devstack.client import wait_for
+from calsync.domain.schedule import evolve
 
 from tests.e2e.synced import start_sync
 from tests.fixtures.stack import Tenant
@@ -22,7 +25,10 @@ def test_consent_creates_a_ready_to_connect_account_with_the_email_prefilled(
     assert query["code_challenge_method"] == ["S256"]
 
     landed = tenant.ann.follow(url)
-    account = tenant.ann.account(landed["account_id"])
+    assert tenant.ann.account(landed["account_id"])["error"]["code"] == "unconfirmed"
+    # the frontend, on landing, confirms the new connection with the code it was given
+    account = tenant.ann.confirm(landed["account_id"], landed["confirmation"])
+    assert account == tenant.ann.account(landed["account_id"])
     assert account["status"] == "ready_to_connect"
     assert account["email"] == email
     assert account["settings"] is None
@@ -113,3 +119,43 @@ def test_status_and_last_sync_are_shown(tenant: Tenant) -> None:
     assert account["last_synced_at"] is not None
     assert account["error"] is None
     assert account["provider"] == "google"
+
+
+def test_a_consent_link_sent_to_someone_else_links_nothing(tenant: Tenant) -> None:
+    """Ann starts a consent and sends the link to a victim (here: Bob, signed in to the CRM
+    as himself). The victim's browser completes it and alone sees the confirmation code;
+    Ann cannot use the account, the victim's frontend cannot confirm it, and the fan-out
+    removes it (tokens revoked) once the state lifetime has passed."""
+    stack, victim = tenant.stack, tenant.google("victim")
+    link = tenant.ann.authorization_url(victim.email)
+    landed = tenant.bob.follow(link)  # the victim's browser
+    account_id, code = landed["account_id"], landed["confirmation"]
+
+    [listed] = tenant.ann.accounts()
+    assert (listed["id"], listed["error"]["code"]) == (account_id, "unconfirmed")
+    for method, path, body in [
+        ("POST", f"/accounts/{account_id}/start", {"calendar_id": victim.email}),
+        ("GET", f"/accounts/{account_id}/calendars", None),
+        ("POST", f"/accounts/{account_id}/calendars", {}),
+        ("PATCH", f"/accounts/{account_id}/settings", {"calendar_id": victim.email}),
+    ]:
+        answer = tenant.ann.request(method, path, json=body)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (409, "unconfirmed"), path
+    confirmation = {"account_id": account_id, "code": code}
+    guessed = {**confirmation, "code": "guessed"}
+    assert tenant.ann.request("POST", "/oauth/confirm", json=guessed).status_code == 400
+    assert tenant.bob.request("POST", "/oauth/confirm", json=confirmation).status_code == 404
+    assert tenant.bob.accounts() == []
+    assert [c["id"] for c in victim.calendars()] == [victim.email]  # nothing made there
+
+    # ... the state lifetime passes (the account's problem is dated back):
+    storage = stack.storage()
+    account = storage.session().accounts.get(account_id)
+    assert account is not None
+    assert account.error is not None
+    past = evolve(account.error, at=account.error.at - timedelta(minutes=11))
+    storage.session().accounts.put(evolve(account, error=past))
+    revoked = stack.google_admin("GET", "stats")["requests"].get("oauth.revoke", 0)
+    wait_for("the fan-out to remove it", lambda: tenant.ann.accounts() == [], 30)
+    assert stack.google_admin("GET", "stats")["requests"].get("oauth.revoke", 0) > revoked
+    assert tenant.ann.request("POST", "/oauth/confirm", json=confirmation).status_code == 404

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from calsync.devstack.client import GoogleUser
+from calsync.devstack.client import GoogleUser, wait_for
 
-from tests.e2e.synced import jobs_created, meeting, settle, start_sync, timed_event
+from tests.e2e.synced import jobs_created, meeting, settle, start_sync, sync_held, timed_event
 from tests.fixtures.stack import Tenant
 
 
@@ -77,6 +77,23 @@ def test_stop_deletes_nothing_and_syncs_nothing_until_reconnected(tenant: Tenant
     synced.wait_event(late["id"])
     synced.wait_event(out["id"], lambda e: e["summary"] == edited["subject"])
     synced.wait_subject("Made in Google while stopped")
+
+
+def test_a_change_pending_at_the_stop_is_dropped_from_the_outbox_and_pushed_on_reconnect(
+    tenant: Tenant,
+) -> None:
+    synced = start_sync(tenant)
+    settle(synced.stack)
+    with sync_held(synced.stack):  # the change's job waits until the account is stopped
+        pending = synced.crm.create_activity(**meeting("Pending at the stop"))
+        synced.crm.stop(synced.account_id)
+    outbox = synced.stack.storage().session().outbox
+    assert outbox.get(synced.account_id, pending["id"]) is not None
+    # the fan-out drops it (the account no longer syncs) rather than reading it every tick
+    wait_for("the entry dropped", lambda: outbox.get(synced.account_id, pending["id"]) is None, 60)
+    assert synced.event_of(pending["id"]) is None
+    synced.crm.start(synced.account_id)
+    synced.wait_event(pending["id"])
 
 
 def test_revoked_access_needs_reauthorization_then_reconnects_through_consent(

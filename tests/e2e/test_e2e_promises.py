@@ -1,12 +1,15 @@
 """The promises, end to end: no duplicates (duplicate task deliveries, duplicate and retried
 notifications, failing Google calls), no lost edits, no echo loops (writes counted at the
-emulators)."""
+emulators), and changes within the polling interval when push fails."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from calsync.devstack.client import wait_for
 
 from tests.e2e.synced import (
     Synced,
@@ -142,3 +145,22 @@ def test_the_sync_never_reacts_to_its_own_writes(tenant: Tenant) -> None:
     settle(synced.stack)
     assert google_writes(synced.stack) == writes + 2, "only the person's own insert"
     assert synced.crm.activity(arrived["id"])["version"] == 1
+
+
+def test_without_push_a_calendar_change_arrives_within_the_polling_interval(
+    tenant: Tenant,
+) -> None:
+    synced = start_sync(tenant)
+    settle(synced.stack)
+    tuning = synced.stack.info["tuning"]
+    bound = tuning["poll_interval_seconds"] + tuning["tick_seconds"]
+    dropped = synced.stack.google_admin("GET", "stats")["push"]["dropped"]
+    with google_faults(synced.stack, {"push": {"dropRate": 1.0}}):
+        started = time.monotonic()
+        synced.google.insert(synced.calendar_id, timed_event("No push for this", 9, 10))
+        wait_for("the polled change", lambda: synced.activity_where(
+            lambda a: a["subject"] == "No push for this"), bound + 15)  # fmt: skip
+        took = time.monotonic() - started
+        assert synced.stack.google_admin("GET", "stats")["push"]["dropped"] > dropped
+    # the account's next poll is one interval after its last sync, and a tick claims it
+    assert took <= bound + 3, f"{took:.1f} s, beyond {bound} s plus the sync itself"

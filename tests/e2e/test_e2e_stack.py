@@ -49,6 +49,16 @@ def test_calsync_token_prints_a_token_for_a_seeded_user(local_stack: LocalStack)
     assert "bob@example.com" in unknown.stderr
 
 
+def test_calsync_token_refuses_a_state_dir_without_keys(tmp_path: Path) -> None:
+    empty = tmp_path / "nothing-here"
+    made = _calsync("token", "--user", "demo@example.com", "--state-dir", str(empty))
+    assert made.returncode == 1
+    assert made.stdout == ""
+    assert "no signing key" in made.stderr
+    assert "make dev" in made.stderr
+    assert not empty.exists(), "no key is made on the fly"
+
+
 def test_the_scheduler_stand_in_calls_the_fanout_with_a_verified_token(
     local_stack: LocalStack,
 ) -> None:

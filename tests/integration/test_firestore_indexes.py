@@ -19,7 +19,7 @@ from calsync.store.firestore import FirestoreStorage, FirestoreUnitOfWork
 from calsync.store.indexes import IndexField, Order, QueryShape, Scope
 from google.cloud import firestore
 
-from tests.contract.samples import T0
+from tests.contract.samples import T0, entry
 
 PREFIX = "ix_"
 Call = Callable[[FirestoreUnitOfWork], Any]
@@ -29,6 +29,10 @@ QUERIES: dict[str, list[Call]] = {
     "accounts.due": [lambda u: u.accounts.due(T0, limit=10)],
     "accounts.channels_expiring": [lambda u: u.accounts.channels_expiring(T0, limit=10)],
     "accounts.leases_expired": [lambda u: u.accounts.leases_expired(T0, limit=10)],
+    "accounts.with_error": [
+        lambda u: u.accounts.with_error("unconfirmed", limit=10),
+        lambda u: u.accounts.with_error("unconfirmed", limit=10, after="acc1"),
+    ],
     "activities.for_owner": [
         lambda u: list(u.activities.for_owner("c1", "u1")),
         lambda u: list(u.activities.for_owner("c1", "u1", ends_after=T0)),
@@ -40,7 +44,10 @@ QUERIES: dict[str, list[Call]] = {
     ],
     "links.all": [lambda u: list(u.links.all("acc1"))],
     "outbox.pending": [lambda u: u.outbox.pending("acc1", limit=10)],
-    "outbox.forgotten": [lambda u: u.outbox.forgotten(T0, limit=10)],
+    "outbox.forgotten": [
+        lambda u: u.outbox.forgotten(T0, limit=10),
+        lambda u: u.outbox.forgotten(T0, limit=10, after=entry("a1")),
+    ],
     "conflicts.recent": [lambda u: u.conflicts.recent("acc1", limit=10)],
     "directory.user_by_email": [lambda u: u.directory.user_by_email("a@b.cd")],
     "directory.activity_types": [lambda u: u.directory.activity_types("c1")],

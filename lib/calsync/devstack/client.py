@@ -74,16 +74,26 @@ class CrmClient:
 
     def follow(self, url: str) -> dict[str, str]:
         """Open `url` as a browser (following every redirect, without the bearer token) and
-        return the query of the page it lands on (the frontend's `account_id` or `error`)."""
+        return the query of the page it lands on (the frontend's `account_id`, with
+        `confirmation` for a new connection, or `error`)."""
         landed = requests.get(url, timeout=TIMEOUT, allow_redirects=True)
         landed.raise_for_status()
         return {key: values[0] for key, values in parse_qs(urlsplit(landed.url).query).items()}
 
+    def confirm(self, account_id: str, code: str) -> dict[str, Any]:
+        """Confirm a new connection with the code its redirect brought (as the frontend does
+        on landing); the account."""
+        body = {"account_id": account_id, "code": code}
+        return dict(self.call("POST", "/oauth/confirm", json=body))
+
     def connect(self, email: str, account_id: str | None = None) -> str:
-        """Connect (or re-authorize) a Google account through consent; its account id."""
+        """Connect (or re-authorize) a Google account through consent, confirming a new
+        connection as the frontend does; its account id."""
         landed = self.follow(self.authorization_url(email, account_id))
         if "account_id" not in landed:
             raise AssertionError(f"consent did not connect {email}: {landed}")
+        if "confirmation" in landed:
+            self.confirm(landed["account_id"], landed["confirmation"])
         return landed["account_id"]
 
     # -- accounts ---------------------------------------------------------------------------
@@ -154,6 +164,16 @@ class GoogleUser:
         _checked(admin, (200, 201))
         token = self.session.post(f"{self.url}/_admin/users/{quote(email)}/token", timeout=30)
         self.session.headers["Authorization"] = f"Bearer {_checked(token, (200,))['access_token']}"
+
+    def calendars(self) -> list[dict[str, Any]]:
+        """The user's calendar list (one page: a person has a few)."""
+        url = f"{self.url}/calendar/v3/users/me/calendarList"
+        return list(_checked(self.session.get(url, timeout=30), (200,)).get("items", []))
+
+    def delete_calendar(self, calendar_id: str) -> None:
+        """The user deletes one of their (secondary) calendars."""
+        url = f"{self.url}/calendar/v3/calendars/{quote(calendar_id, safe='')}"
+        _checked(self.session.delete(url, timeout=30), (204,))
 
     def _events(self, calendar_id: str, suffix: str = "") -> str:
         return f"{self.url}/calendar/v3/calendars/{quote(calendar_id, safe='')}/events{suffix}"

@@ -126,10 +126,15 @@ def run_token(args: argparse.Namespace) -> int:
     except LookupError as exc:
         print(f"calsync token: {exc.args[0]}", file=sys.stderr)
         return 2
-    state = StateDir(args.state_dir)
-    settings = load_settings(
-        bearer_signing_key=state.signing_key(), oauth_client_secret=DEFAULT_CLIENT_SECRET
-    )
+    key = StateDir(args.state_dir).existing_signing_key()
+    if key is None:
+        print(
+            f"calsync token: {args.state_dir} holds no signing key, so no stack would accept "
+            "a token: start the stack first (make dev), or pass the --state-dir it uses",
+            file=sys.stderr,
+        )
+        return 1
+    settings = load_settings(bearer_signing_key=key, oauth_client_secret=DEFAULT_CLIENT_SECRET)
     print(local_signer(settings).issue(user, ttl_seconds=args.ttl))
     return 0
 

@@ -2,12 +2,13 @@
 
 `wsgi_app(services)` mounts each entry point at `/<name>`. Beside them, `/_dev/...` stands in
 for the CRM frontend: the OAuth callback redirects a browser there, and the page shows where it
-landed (the new account's id, or why the connection was refused).
+landed (the new account's id and confirmation code, or why the connection was refused).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import threading
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -21,7 +22,10 @@ from calsync.services.registry import Services
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>calsync local stack</title>
 </head><body><h1>calsync local stack</h1><p>This page stands in for the CRM frontend.</p>
-<p>You arrived at <code>{path}</code> with:</p><ul>{items}</ul></body></html>"""
+<p>You arrived at <code>{path}</code> with:</p><ul>{items}</ul>{confirm}</body></html>"""
+_CONFIRM = """<p>A new connection: the frontend now confirms it with its user's bearer token
+(it has none here), e.g. <code>curl -X POST -H "Authorization: Bearer $(calsync token)"
+-d '{body}' {url}</code>; until then the account refuses its calendars, settings and start.</p>"""
 
 
 def dev_page(request: Request) -> Response:
@@ -29,8 +33,16 @@ def dev_page(request: Request) -> Response:
         f"<li><code>{html.escape(key)}</code> = <code>{html.escape(value)}</code></li>"
         for key, value in request.args.items(multi=True)
     )
-    body = _PAGE.format(path=html.escape(request.path), items=items or "<li>nothing</li>")
-    return Response(body, content_type="text/html; charset=utf-8")
+    confirm = ""
+    account_id, code = request.args.get("account_id"), request.args.get("confirmation")
+    if account_id and code:
+        body = json.dumps({"account_id": account_id, "code": code})
+        url = request.host_url.rstrip("/") + "/oauth/confirm"
+        confirm = _CONFIRM.format(body=html.escape(body), url=html.escape(url))
+    page = _PAGE.format(
+        path=html.escape(request.path), items=items or "<li>nothing</li>", confirm=confirm
+    )
+    return Response(page, content_type="text/html; charset=utf-8")
 
 
 def stack_app(services: Services) -> WSGIApplication:

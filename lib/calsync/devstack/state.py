@@ -35,6 +35,12 @@ class StateDir:
         """The PEM RSA key CRM user tokens are signed with."""
         return self._secret("bearer-signing-key.pem", generate_signing_key)
 
+    def existing_signing_key(self) -> str | None:
+        """The signing key if a stack made one here, without making one (tokens signed by a
+        new key would be accepted by no stack)."""
+        path = self.path / "bearer-signing-key.pem"
+        return path.read_text().strip() if path.exists() else None
+
     def local_key(self) -> str:
         """The base64 AES key OAuth tokens are sealed with."""
         return self._secret("local-key", generate_local_key)

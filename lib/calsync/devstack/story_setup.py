@@ -25,7 +25,11 @@ def connect(scene: Scene) -> None:
     found = parse_qs(urlsplit(landed.url).query)
     t.check("account_id" in found, "Google sent the browser back to the sync options")
     scene.account_id = found["account_id"][0]
-    account = scene.ann.account(scene.account_id)
+    t.check("confirmation" in found, "with a one-time code for this browser only")
+    pending = scene.ann.request("GET", f"/accounts/{scene.account_id}/calendars")
+    t.check(pending.status_code == 409, "a new connection is unusable until it is confirmed")
+    account = scene.ann.confirm(scene.account_id, found["confirmation"][0])
+    t.show("POST /oauth/confirm with the code: the connection is Ann's")
     t.check(account["status"] == "ready_to_connect", "the account is 'ready to connect'")
 
 

@@ -13,15 +13,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator, model_validator
 
+MAX_ZONE_NAME = 64  # the longest IANA name has 32 characters
+
 
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone called `name`; ValueError if there is none."""
+    """The IANA zone called `name`; ValueError if there is none.
+
+    A name that is no zone may still name a file or directory of the zone database
+    ("America") or be too long for the file system: each is "unknown", never an OSError.
+    """
+    problem = f"unknown time zone {name[:MAX_ZONE_NAME]!r} (use an IANA name like Europe/Berlin)"
+    if not name or len(name) > MAX_ZONE_NAME:
+        raise ValueError(problem)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
-        ) from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(problem) from exc
 
 
 class Schedule(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from werkzeug.wrappers import Response
 
 from calsync.errors import InvalidInput
@@ -69,12 +71,13 @@ def stop(call: Call) -> Response:
 def conflicts(call: Call) -> Response:
     user = call.user()
     raw = call.query("limit") or "50"
-    if not raw.isdigit():
+    if not WHOLE_NUMBER.fullmatch(raw):  # ASCII digits only: int() refuses "²", takes "٣"
         raise InvalidInput("invalid limit", {"limit": "must be a whole number"})
     found = call.services.accounts.conflicts(user, call.args["account_id"], int(raw))
     return json_response({"conflicts": [conflict_json(c) for c in found]})
 
 
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 ACCOUNT = "/accounts/<account_id>"
 
 ACCOUNTS = EntryPoint(

@@ -78,16 +78,39 @@ class Call:
         data = read_body(self.request, self.services.settings.max_body_bytes)
         if not data.strip() and optional:
             return {}
+        too_deep = InvalidInput(
+            "the body is nested too deeply", {"body": f"nested over {MAX_DEPTH} levels deep"}
+        )
         try:
             parsed = json.loads(data)
         except (UnicodeDecodeError, ValueError):
             raise InvalidInput("the body is not valid JSON", {"body": "invalid JSON"}) from None
+        except RecursionError:  # the decoder gives up on very deep nesting
+            raise too_deep from None
+        if depth(parsed) > MAX_DEPTH:
+            raise too_deep
         if not isinstance(parsed, dict):
             raise InvalidInput("the body must be a JSON object", {"body": "expected an object"})
         return parsed
 
     def query(self, name: str) -> str | None:
         return self.request.args.get(name)
+
+
+MAX_DEPTH = 16  # no body of the API nests more than 3 levels; Firestore stops at 20
+
+
+def depth(value: object) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), iteratively."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            todo.extend((child, level + 1) for child in item)
+    return deepest
 
 
 def read_body(request: Request, limit: int) -> bytes:

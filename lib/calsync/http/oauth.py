@@ -2,7 +2,9 @@
 
 `POST /oauth/start` answers with the provider's consent URL. `GET /oauth/callback` is where
 the provider sends the browser back: it always answers with a redirect to the frontend, with
-`account_id` on success or `error` (a short reason) otherwise, never with a JSON page.
+`account_id` (and `confirmation` for a new connection) on success or `error` (a short reason)
+otherwise, never with a JSON page. `POST /oauth/confirm` is the frontend's confirmation of a
+new connection, with the code that came back to its browser (services/confirm.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from calsync.errors import CalsyncError, OAuthRefused
 from calsync.http.app import Call, EntryPoint, Route, json_response
+from calsync.http.views import account_json
 from calsync.services.connect import CallbackParams
 
 
@@ -39,12 +42,21 @@ def callback(call: Call) -> Response:
         state=call.query("state"), code=call.query("code"), error=call.query("error")
     )
     try:
-        account_id = call.services.connect.callback(params)
+        connected = call.services.connect.callback(params)
     except OAuthRefused as refused:
         return redirect(with_query(frontend, error=refused.reason))
     except CalsyncError as error:
         return redirect(with_query(frontend, error=error.code))
-    return redirect(with_query(frontend, account_id=account_id))
+    if connected.confirmation is None:
+        return redirect(with_query(frontend, account_id=connected.account_id))
+    return redirect(
+        with_query(frontend, account_id=connected.account_id, confirmation=connected.confirmation)
+    )
+
+
+def confirm(call: Call) -> Response:
+    account = call.services.confirm.confirm(call.user(), call.body())
+    return json_response(account_json(account))
 
 
 OAUTH = EntryPoint(
@@ -52,6 +64,7 @@ OAUTH = EntryPoint(
     [
         Route("/oauth/start", ("POST",), start),
         Route("/oauth/callback", ("GET",), callback),
+        Route("/oauth/confirm", ("POST",), confirm),
     ],
     browser=True,
 )

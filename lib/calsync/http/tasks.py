@@ -2,9 +2,18 @@
 `fanout` (Cloud Scheduler).
 
 The worker answers 200 when the job is done, skipped, or failed for good (the failure is
-recorded on the account, retrying would not help); 503 with `Retry-After` when the account is
-busy or the job should be retried, and 429 when the job asked to come back after a given time
-(rate limits). Cloud Tasks retries every non-2xx answer with its back-off.
+recorded on the account, retrying would not help). A job to be retried gets a status by its
+outcome alone, always with `Retry-After`:
+
+- 429 for `busy`: another job holds the account's lease, so this request came too soon; it is
+  normal operation (overlapping requests for one account), not a failure, so it stays out of
+  the 5xx error rate. Retry-After: when the lease should be free (at most a second or so).
+- 503 for `retry`: the job could not finish because something it depends on failed or
+  throttled (Google 5xx or rate limits, the network, storage contention): calsync was
+  unavailable for this account. Retry-After: the engine's back-off for the account, never
+  shorter than a wait Google asked for.
+
+Cloud Tasks retries both (with a higher back-off for 429 and 503, and honours Retry-After).
 """
 
 from __future__ import annotations
@@ -30,14 +39,16 @@ def google_notification(call: Call) -> Response:
     return json_response({"result": notice.value})
 
 
+RETRY_STATUS = {JobOutcome.BUSY: 429, JobOutcome.RETRY: 503}
+
+
 def job_response(result: JobResult) -> Response:
     body = {"outcome": result.outcome.value, "detail": result.detail}
-    if not result.should_retry:
+    status = RETRY_STATUS.get(result.outcome)
+    if status is None:
         return json_response(body)
     seconds = result.retry_after if result.retry_after is not None else DEFAULT_RETRY_AFTER
-    headers = {"Retry-After": str(max(1, math.ceil(seconds)))}
-    rate_limited = result.outcome is JobOutcome.RETRY and result.retry_after is not None
-    return json_response(body, 429 if rate_limited else 503, headers)
+    return json_response(body, status, {"Retry-After": str(max(1, math.ceil(seconds)))})
 
 
 def run_job(call: Call) -> Response:

@@ -16,6 +16,7 @@ from calsync.domain.link import Conflict
 from calsync.domain.schedule import zone
 from calsync.errors import InvalidInput
 from calsync.services.common import ServiceContext, owned, parse
+from calsync.services.confirm import require_confirmed
 from calsync.services.preview import PrivateEventPreview, private_event_preview
 
 DEFAULT_CALENDAR_NAME = "CRM activities"
@@ -59,7 +60,7 @@ class AccountService:
         return owned(self._ctx.storage.session().accounts.get(account_id), user)
 
     def calendars(self, user: User, account_id: str) -> list[CalendarInfo]:
-        account = self.get(user, account_id)
+        account = require_confirmed(self.get(user, account_id))
         return self._ctx.call_calendar(account, lambda provider: provider.calendars())
 
     def create_calendar(
@@ -71,7 +72,7 @@ class AccountService:
         is returned instead.
         """
         request = parse(NewCalendar, body, "calendar")
-        account = self.get(user, account_id)
+        account = require_confirmed(self.get(user, account_id))
         calendars = self._ctx.call_calendar(account, lambda provider: provider.calendars())
         for calendar in calendars:
             if calendar.writable and calendar.name == request.name:

@@ -29,9 +29,11 @@ from calsync.services.activity_model import (
     INSTANT,
     OUTPUT_ONLY,
     SERVER_FIELDS,
+    YEARS,
     ActivityView,
     build,
     client_fields,
+    supported,
     view,
 )
 from calsync.services.common import ServiceContext
@@ -229,6 +231,9 @@ def _range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
             bounds[name] = INSTANT.validate_python(value)
         except ValidationError:
             problems[name] = "required: a date-time with a UTC offset"
+        else:
+            if not supported(bounds[name]):
+                problems[name] = YEARS
     if not problems and bounds["end"] <= bounds["start"]:
         problems["end"] = "must be after start"
     if not problems and bounds["end"] - bounds["start"] > MAX_RANGE:

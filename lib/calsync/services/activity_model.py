@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import (
@@ -32,11 +32,17 @@ from calsync.domain.activity import (
     Origin,
     Visibility,
 )
+from calsync.domain.schedule import MAX_ZONE_NAME
 from calsync.errors import InvalidInput
 from calsync.services.common import field_errors
 from calsync.services.preview import BUSY_TITLE
 
 SERVER_FIELDS = ("id", "owner_id", "read_only", "origin", "version", "updated_at")
+# The years an activity may lie in. The Google Calendar simulator accepts 1900-5000 (Google
+# documents no limit); one year to spare at each end keeps every time zone's reading of an
+# item inside that, and far from where date arithmetic and storage timestamps overflow.
+FIRST_YEAR, LAST_YEAR = 1901, 4999
+YEARS = f"must lie within the years {FIRST_YEAR} to {LAST_YEAR}"
 OUTPUT_ONLY = ("details_hidden",)
 INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
 EMAIL = re.compile(EMAIL_PATTERN)
@@ -52,7 +58,7 @@ class ActivityFields(BaseModel):
     start: str = Field(max_length=64)
     end: str = Field(max_length=64)
     all_day: bool = False
-    timezone: str = "UTC"
+    timezone: str = Field(default="UTC", max_length=MAX_ZONE_NAME)
     location: str = Field(default="", max_length=MAX_TEXT)
     public_description: str = Field(default="", max_length=MAX_TEXT)
     note: str = Field(default="", max_length=MAX_TEXT)
@@ -74,18 +80,35 @@ class ActivityFields(BaseModel):
         return value
 
 
+def supported(moment: date) -> bool:
+    """Whether `moment` (a date, or an aware instant: as given and in UTC) lies within the
+    supported years."""
+    years = [moment.year]
+    if isinstance(moment, datetime) and FIRST_YEAR <= moment.year <= LAST_YEAR:
+        years.append(moment.astimezone(UTC).year)  # cannot overflow: a year from the edges
+    return all(FIRST_YEAR <= year <= LAST_YEAR for year in years)
+
+
 def _instant(value: str, name: str, problems: dict[str, str]) -> datetime | None:
     try:
-        return INSTANT.validate_python(value)
+        moment = INSTANT.validate_python(value)
     except ValidationError:
         problems[name] = "must be a date-time with a UTC offset, e.g. 2030-01-10T09:00:00+01:00"
         return None
+    if not supported(moment):
+        problems[name] = YEARS
+        return None
+    return moment
 
 
 def _day(value: str, name: str, problems: dict[str, str]) -> date | None:
     try:
         if len(value) == 10:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            if supported(day):
+                return day
+            problems[name] = YEARS
+            return None
     except ValueError:
         pass
     problems[name] = "must be a date (YYYY-MM-DD) for an all-day activity"

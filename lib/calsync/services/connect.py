@@ -5,7 +5,8 @@ verifier, and the account being re-authorized if any), single use and short-live
 the provider's consent URL. `callback` consumes the state (so a replayed or tampered callback
 finds nothing), redeems the code with the verifier, and only then creates the account as
 `ready_to_connect` or refreshes the existing one, storing the tokens sealed. Any refusal
-leaves every account as it was.
+leaves every account as it was. A new account (and one still unconfirmed) comes with a
+confirmation code for the browser that consented (`confirm.py`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from calsync.errors import (
 )
 from calsync.ports import OAuthClient, TokenGrant, UnitOfWork
 from calsync.services.common import ServiceContext, owned, parse
+from calsync.services.confirm import CONFIRM_PREFIX, ConfirmService, is_unconfirmed
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +58,22 @@ class CallbackParams:
     error: str | None
 
 
+@dataclass(frozen=True)
+class Connected:
+    """What a successful callback made: the account, and its confirmation code when the
+    account awaits one (a new connection; None for a refresh of a confirmed one)."""
+
+    account_id: str
+    confirmation: str | None = None
+
+
 class ConnectService:
     """oauth start and callback."""
 
-    def __init__(self, ctx: ServiceContext, oauth: OAuthClient) -> None:
+    def __init__(self, ctx: ServiceContext, oauth: OAuthClient, confirm: ConfirmService) -> None:
         self._ctx = ctx
         self._oauth = oauth
+        self._confirm = confirm
 
     def start(self, user: User, body: dict[str, object]) -> str:
         request = parse(ConnectRequest, body, "connect request")
@@ -88,8 +100,8 @@ class ConnectService:
             state=state, code_challenge=code_challenge(verifier), login_hint=login_hint
         )
 
-    def callback(self, params: CallbackParams) -> str:
-        """The id of the account created or refreshed; OAuthRefused otherwise."""
+    def callback(self, params: CallbackParams) -> Connected:
+        """The account created or refreshed; OAuthRefused otherwise."""
         if not params.state:
             raise OAuthRefused("invalid_request", "the callback carries no state")
         pending = self._consume(params.state)
@@ -128,14 +140,15 @@ class ConnectService:
                 uow.oauth_states.delete(state)
             return pending
 
-        pending = self._ctx.storage.transaction(work) if len(state) <= 200 else None
+        ours = len(state) <= 200 and not state.startswith(CONFIRM_PREFIX)  # not a confirmation
+        pending = self._ctx.storage.transaction(work) if ours else None
         if pending is None:
             raise OAuthRefused("invalid_state", "unknown or already used state")
         if pending.expires_at < now:
             raise OAuthRefused("expired_state", "the authorization took too long; start again")
         return pending
 
-    def _record(self, uow: UnitOfWork, pending: OAuthState, grant: TokenGrant) -> str:
+    def _record(self, uow: UnitOfWork, pending: OAuthState, grant: TokenGrant) -> Connected:
         email = grant.email.strip().lower()
         existing = self._existing(uow, pending, email)
         now = self._ctx.clock.now()
@@ -164,9 +177,12 @@ class ConnectService:
                 credentials_version=existing.credentials_version + 1,  # old tokens are dead
                 updated_at=now,
             )
+        code = None
+        if existing is None or is_unconfirmed(existing):
+            account, code = self._confirm.issue(uow, account)
         self._ctx.vault.put(uow, account.id, grant.credentials)
         uow.accounts.put(account)
-        return account.id
+        return Connected(account.id, code)
 
     def _existing(self, uow: UnitOfWork, pending: OAuthState, email: str) -> Account | None:
         if pending.account_id is not None:

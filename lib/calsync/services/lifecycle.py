@@ -4,7 +4,8 @@
   stored settings, with any sent changes over them, are validated; the account becomes
   `syncing`; the sync window starts now unless it started before (a reconnect keeps its window
   and cursor: it resumes where it stopped); a job is asked for; the push channel is opened.
-  An account that `needs_reauth` must go through consent first (oauth start with its id).
+  An account that `needs_reauth` must go through consent first (oauth start with its id); a
+  new connection must be confirmed first (`confirm.py`).
 - Stop: the channel is stopped, the account becomes `synced_previously`; settings, cursor and
   tokens are kept for a reconnect. Nothing already synced is deleted on either side.
 - Remove: the account stops syncing, its tokens are revoked at the provider, and everything
@@ -25,6 +26,7 @@ from calsync.errors import CalsyncError, Conflict, NeedsReauthorization, Provide
 from calsync.ports import OAuthClient, UnitOfWork
 from calsync.services.channels import Channels
 from calsync.services.common import REAUTH_MESSAGE, ServiceContext, owned
+from calsync.services.confirm import require_confirmed
 from calsync.services.settings import SettingsRules, merged
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,9 @@ class LifecycleService:
     # -- start -----------------------------------------------------------------------------
 
     def start(self, user: User, account_id: str, changes: Mapping[str, Any]) -> Account:
-        account = owned(self._ctx.storage.session().accounts.get(account_id), user)
+        account = require_confirmed(
+            owned(self._ctx.storage.session().accounts.get(account_id), user)
+        )
         if account.status is AccountStatus.NEEDS_REAUTH:
             raise NeedsReauthorization(REAUTH_MESSAGE)
         settings = merged(account.settings, changes)
@@ -70,7 +74,7 @@ class LifecycleService:
     def _mark_syncing(
         self, uow: UnitOfWork, user: User, account_id: str, settings: SyncSettings
     ) -> Account:
-        account = owned(uow.accounts.get(account_id), user)
+        account = require_confirmed(owned(uow.accounts.get(account_id), user))
         if account.status is AccountStatus.NEEDS_REAUTH:
             raise NeedsReauthorization(REAUTH_MESSAGE)
         now = self._ctx.clock.now()

@@ -12,6 +12,7 @@ from calsync.services.accounts import AccountService
 from calsync.services.activities import ActivityService
 from calsync.services.channels import Channels
 from calsync.services.common import ServiceContext
+from calsync.services.confirm import ConfirmService
 from calsync.services.connect import ConnectService
 from calsync.services.fanout import FanoutService
 from calsync.services.lifecycle import LifecycleService
@@ -29,6 +30,7 @@ class Services:
     users: UserVerifier  # CRM bearer tokens
     callers: CallerVerifier  # Cloud Tasks / Cloud Scheduler OIDC tokens
     connect: ConnectService
+    confirm: ConfirmService
     accounts: AccountService
     account_settings: SettingsService
     lifecycle: LifecycleService
@@ -49,17 +51,19 @@ def build_services(
     """Every service over `ctx`; `run_job` gives the sync job callable on first use."""
     channels = Channels(ctx)
     rules = SettingsRules(ctx)
+    confirm = ConfirmService(ctx, oauth)
     return Services(
         settings=ctx.settings,
         context=ctx,
         users=users,
         callers=callers,
-        connect=ConnectService(ctx, oauth),
+        connect=ConnectService(ctx, oauth, confirm),
+        confirm=confirm,
         accounts=AccountService(ctx),
         account_settings=SettingsService(ctx, rules, channels),
         lifecycle=LifecycleService(ctx, rules, channels, oauth),
         activities=ActivityService(ctx),
         webhooks=WebhookService(ctx),
         worker=WorkerService(run_job),
-        fanout=FanoutService(ctx, channels),
+        fanout=FanoutService(ctx, channels, confirm),
     )

@@ -21,6 +21,7 @@ from calsync.errors import InvalidInput, ProviderError
 from calsync.ports import UnitOfWork
 from calsync.services.channels import Channels
 from calsync.services.common import ServiceContext, owned, parse
+from calsync.services.confirm import require_confirmed
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class SettingsService:
 
     def patch(self, user: User, account_id: str, changes: Mapping[str, Any]) -> SyncSettings:
         account = owned(self._ctx.storage.session().accounts.get(account_id), user)
+        require_confirmed(account)
         settings = merged(account.settings, changes)
         new_calendar = account.settings is None or (
             settings.calendar_id != account.settings.calendar_id
@@ -105,7 +107,7 @@ class SettingsService:
         self, uow: UnitOfWork, user: User, account_id: str, settings: SyncSettings
     ) -> Account:
         # Only the settings change: the sync state the engine writes is kept as it is now.
-        account = owned(uow.accounts.get(account_id), user)
+        account = require_confirmed(owned(uow.accounts.get(account_id), user))
         updated = evolve(account, settings=settings, updated_at=self._ctx.clock.now())
         uow.accounts.put(updated)
         return updated

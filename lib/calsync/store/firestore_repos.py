@@ -122,6 +122,16 @@ class FirestoreAccounts(FirestoreRepository):
         )
         return self._page(query, ACCOUNT)
 
+    def with_error(self, code: str, *, limit: int, after: str | None = None) -> list[Account]:
+        """One equality on the nested `error.code` (its automatic index), by document id."""
+        if limit <= 0:
+            return []
+        query = self._layout.root(ACCOUNTS).where(filter=_eq("error.code", code))
+        query = query.order_by("__name__")
+        if after is not None:
+            query = query.start_after({"__name__": self._ref(after)})
+        return self._page(query.limit(limit), ACCOUNT)
+
 
 class FirestoreActivities(FirestoreRepository):
     """companies/{c}/activities/{a}, with `starts_at`/`ends_at` instants on top."""
@@ -220,17 +230,27 @@ class FirestoreOutbox(FirestoreRepository):
         outbox = self._layout.under(ACCOUNTS, account_id, OUTBOX)
         return self._page(outbox.order_by("enqueued_at").limit(limit), OUTBOX_ENTRY)
 
-    def forgotten(self, older_than: datetime, *, limit: int) -> list[OutboxEntry]:
-        """A collection-group query over every account's outbox."""
+    def forgotten(
+        self, older_than: datetime, *, limit: int, after: OutboxEntry | None = None
+    ) -> list[OutboxEntry]:
+        """A collection-group query over every account's outbox; ties by document path (the
+        account id, then the activity id), so `after` resumes exactly behind a page."""
         if limit <= 0:
             return []
         query = (
             self._layout.group(OUTBOX)
             .where(filter=FieldFilter("enqueued_at", "<", older_than))
             .order_by("enqueued_at")
-            .limit(limit)
+            .order_by("__name__")
         )
-        return self._page(query, OUTBOX_ENTRY)
+        if after is not None:
+            position = {"enqueued_at": after.enqueued_at, "__name__": self._ref(*_key(after))}
+            query = query.start_after(position)
+        return self._page(query.limit(limit), OUTBOX_ENTRY)
+
+
+def _key(entry: OutboxEntry) -> tuple[str, str]:
+    return entry.account_id, entry.activity_id
 
 
 class FirestoreConflicts(FirestoreRepository):

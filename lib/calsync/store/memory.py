@@ -72,6 +72,14 @@ class MemoryAccounts(_Repository):
         stale = [a for a in self._all() if a.sync.lease_until and a.sync.lease_until < now]
         return sorted(stale, key=lambda a: (a.sync.lease_until or now, a.id))[:limit]
 
+    def with_error(self, code: str, *, limit: int, after: str | None = None) -> list[Account]:
+        found = [
+            a
+            for a in self._all()
+            if a.error is not None and a.error.code == code and (after is None or a.id > after)
+        ]
+        return sorted(found, key=lambda a: a.id)[:limit]
+
 
 class MemoryActivities(_Repository):
     def get(self, company_id: str, activity_id: str) -> Activity | None:
@@ -149,9 +157,16 @@ class MemoryOutbox(_Repository):
         entries = [entry for _, entry in self._db.scan("outbox", (account_id,))]
         return sorted(entries, key=lambda e: (e.enqueued_at, e.activity_id))[:limit]
 
-    def forgotten(self, older_than: datetime, *, limit: int) -> list[OutboxEntry]:
+    def forgotten(
+        self, older_than: datetime, *, limit: int, after: OutboxEntry | None = None
+    ) -> list[OutboxEntry]:
+        def order(entry: OutboxEntry) -> tuple[datetime, str, str]:
+            return entry.enqueued_at, entry.account_id, entry.activity_id
+
         entries = [e for _, e in self._db.scan("outbox", None) if e.enqueued_at < older_than]
-        return sorted(entries, key=lambda e: (e.enqueued_at, e.account_id, e.activity_id))[:limit]
+        if after is not None:
+            entries = [e for e in entries if order(e) > order(after)]
+        return sorted(entries, key=order)[:limit]
 
 
 class MemoryConflicts(_Repository):

@@ -1,4 +1,4 @@
-"""The `oauth` entry point: the consent URL, and the callback's redirects."""
+"""The `oauth` entry point: the consent URL, the callback's redirects, the confirmation."""
 
 from __future__ import annotations
 
@@ -28,8 +28,28 @@ def test_connect_end_to_end_redirects_with_the_account_id(api: Api, world: World
     answer = api("GET", f"/oauth/callback?state={state_of(url)}&code={code}", user=None)
     assert answer.status_code == 302
     assert answer.headers["Referrer-Policy"] == "no-referrer"
-    account_id = _redirect(answer)["account_id"][0]
+    landed = _redirect(answer)
+    account_id, code = landed["account_id"][0], landed["confirmation"][0]
     assert api("GET", f"/accounts/{account_id}").json["status"] == "ready_to_connect"
+    assert api("GET", f"/accounts/{account_id}").json["error"]["code"] == "unconfirmed"
+    assert api("GET", f"/accounts/{account_id}/calendars").json["error"]["code"] == "unconfirmed"
+
+    body = {"account_id": account_id, "code": code}
+    assert api("POST", "/oauth/confirm", json=body, user="bob").status_code == 404
+    assert api("POST", "/oauth/confirm", json=body, user=None).status_code == 401
+    wrong = api("POST", "/oauth/confirm", json={**body, "code": "guess"})
+    assert (wrong.status_code, set(wrong.json["error"]["fields"])) == (400, {"code"})
+    confirmed = api("POST", "/oauth/confirm", json=body)
+    assert (confirmed.status_code, confirmed.json["error"]) == (200, None)
+    assert api("GET", f"/accounts/{account_id}/calendars").status_code == 200
+    assert api("POST", "/oauth/confirm", json=body).status_code == 409
+
+
+def test_reconnecting_a_confirmed_account_redirects_without_a_code(api: Api, world: World) -> None:
+    account = world.connect(world.demo, "demo@gmail.test")
+    url = _start(api)
+    answer = api("GET", f"/oauth/callback?state={state_of(url)}&code={world.oauth.approve(url)}")
+    assert _redirect(answer) == {"account_id": [account.id]}
 
 
 @pytest.mark.parametrize(

@@ -46,10 +46,10 @@ def test_webhook_notifications(api: Api, world: World) -> None:
         (JobResult(JobOutcome.DONE), 200, None),
         (JobResult(JobOutcome.SKIPPED, detail="not syncing"), 200, None),
         (JobResult(JobOutcome.FAILED, detail="calendar gone"), 200, None),
-        (JobResult(JobOutcome.BUSY, retry_after=2.5), 503, "3"),
-        (JobResult(JobOutcome.BUSY), 503, "10"),
+        (JobResult(JobOutcome.BUSY, retry_after=2.5), 429, "3"),
+        (JobResult(JobOutcome.BUSY), 429, "10"),
         (JobResult(JobOutcome.RETRY), 503, "10"),
-        (JobResult(JobOutcome.RETRY, retry_after=30), 429, "30"),
+        (JobResult(JobOutcome.RETRY, retry_after=30), 503, "30"),
     ],
 )
 def test_worker_maps_job_results_to_statuses(

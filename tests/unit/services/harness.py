@@ -24,10 +24,11 @@ from calsync.config import Settings
 from calsync.domain.account import Account
 from calsync.domain.activity import LinkedItem, LinkedItemKind, User
 from calsync.http.entry import wsgi_app
+from calsync.ports import Storage
 from calsync.providers.memory import MemoryConnector
 from calsync.providers.memory_calendar import MemoryCalendarService
 from calsync.providers.memory_oauth import MemoryOAuthClient
-from calsync.services.connect import CallbackParams
+from calsync.services.connect import CallbackParams, Connected
 from calsync.services.registry import Services
 from calsync.store.memory import MemoryStorage
 from calsync.sync.jobs import JobOutcome, JobResult
@@ -72,11 +73,11 @@ class World:
     result: JobResult = field(default_factory=lambda: JobResult(JobOutcome.DONE))
     ran: list[str] = field(default_factory=list)
     pulls: list[bool] = field(default_factory=list)  # each job's `pull`, in order
+    storage: Storage = field(default_factory=MemoryStorage)  # or Firestore on the emulator
 
     def __post_init__(self) -> None:
         self.calendar = MemoryCalendarService(self.clock)
         self.oauth = MemoryOAuthClient(self.calendar)
-        self.storage = MemoryStorage()
         self.queue = InlineTaskQueue()
         self.keyring = LocalKeyring.from_base64(generate_local_key())
         self.signer = signer("crm", "calsync-test", "calsync")
@@ -143,14 +144,22 @@ class World:
 
     # -- calendar accounts --------------------------------------------------------------------
 
-    def connect(self, user: User, email: str) -> Account:
-        """The user connects `email` through consent; the account, ready to connect."""
+    def consent(self, user: User, email: str) -> Connected:
+        """The user starts a consent for `email`, and the browser comes back with the code."""
         url = self.services.connect.start(user, {"provider": "google", "email": email})
         code = self.oauth.approve(url)
-        account_id = self.services.connect.callback(
+        return self.services.connect.callback(
             CallbackParams(state=state_of(url), code=code, error=None)
         )
-        return self.account(account_id)
+
+    def connect(self, user: User, email: str) -> Account:
+        """The user connects `email` through consent (confirming a new connection, as the
+        frontend does); the account, ready to connect."""
+        connected = self.consent(user, email)
+        if connected.confirmation is not None:
+            body = {"account_id": connected.account_id, "code": connected.confirmation}
+            self.services.confirm.confirm(user, body)
+        return self.account(connected.account_id)
 
     def start(self, user: User, email: str, **changes: Any) -> Account:
         """A connected account, started on its primary calendar (plus `changes`)."""
@@ -164,7 +173,8 @@ class World:
         return found
 
     def writes(self) -> int:
-        """How many writes the storage has applied so far (a refusal must not add any)."""
+        """How many writes the memory storage has applied so far (a refusal must add none)."""
+        assert isinstance(self.storage, MemoryStorage)
         return self.storage._tables._clock
 
     def later(self, **delta: float) -> None:

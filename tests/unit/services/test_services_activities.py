@@ -224,3 +224,38 @@ def test_a_bad_start_is_named_even_when_the_end_is_missing(world: World, all_day
 
 def test_a_visibility_default_is_everyone(world: World) -> None:
     assert _create(world).visibility is Visibility.EVERYONE
+
+
+@pytest.mark.parametrize(
+    ("timing", "refused"),
+    [
+        ({"start": "1901-01-01T00:00:00Z", "end": "1901-01-01T01:00:00Z"}, set()),
+        ({"start": "4999-12-31T10:00:00Z", "end": "4999-12-31T11:00:00Z"}, set()),
+        ({"start": "1901-01-01T00:00:00+01:00", "end": "1901-01-01T01:00:00Z"}, {"start"}),
+        ({"start": "1900-12-31T23:00:00Z", "end": "5000-01-01T00:00:00Z"}, {"start", "end"}),
+        ({"all_day": True, "start": "1901-01-01", "end": "4999-12-31"}, set()),
+        ({"all_day": True, "start": "1900-12-31", "end": "5000-01-01"}, {"start", "end"}),
+    ],
+)
+def test_activities_lie_within_the_supported_years(
+    world: World, timing: dict[str, Any], refused: set[str]
+) -> None:
+    """Years 1901-4999, as written and in UTC (the simulator takes 1900-5000)."""
+    body = {**MEETING, **timing}
+    if not refused:
+        assert _create(world, body).version == 1
+        return
+    writes = world.writes()
+    with pytest.raises(InvalidInput) as error:
+        _create(world, body)
+    assert set(error.value.fields) == refused
+    assert all("1901 to 4999" in error.value.fields[name] for name in refused)
+    assert world.writes() == writes
+
+
+@pytest.mark.parametrize("name", ["America", "Europe", "America/Argentina", "A" * 5000, ""])
+def test_a_zone_that_is_no_zone_is_refused_by_name(world: World, name: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        _create(world, {**MEETING, "timezone": name})
+    assert set(error.value.fields) == {"timezone"}
+    assert len(error.value.fields["timezone"]) < 200  # a huge name is not echoed back

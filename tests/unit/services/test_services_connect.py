@@ -61,7 +61,7 @@ def test_a_state_is_single_use(world: World) -> None:
         world.services.connect.callback(params)
     assert refused.value.reason == "invalid_state"
     assert world.writes() == writes
-    assert [a.id for a in world.services.accounts.for_user(world.demo)] == [first]
+    assert [a.id for a in world.services.accounts.for_user(world.demo)] == [first.account_id]
 
 
 def test_an_expired_state_is_refused_and_creates_nothing(world: World) -> None:
@@ -177,3 +177,18 @@ def test_start_refuses_bad_requests_naming_the_field(
         world.services.connect.start(world.demo, body)
     assert field in refused.value.fields
     assert world.writes() == writes
+
+
+@pytest.mark.parametrize(("minutes", "accepted"), [(9, True), (11, False)])
+def test_a_state_lives_ten_minutes(world: World, minutes: int, accepted: bool) -> None:
+    url = world.services.connect.start(world.demo, {"provider": "google", "email": "d@gmail.test"})
+    code = world.oauth.approve(url)
+    world.clock.advance(timedelta(minutes=minutes))
+    params = CallbackParams(state_of(url), code, None)
+    if accepted:
+        assert world.account(world.services.connect.callback(params).account_id).email
+        return
+    with pytest.raises(OAuthRefused) as refused:
+        world.services.connect.callback(params)
+    assert refused.value.reason == "expired_state"
+    assert world.services.accounts.for_user(world.demo) == []

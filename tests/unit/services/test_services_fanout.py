@@ -12,6 +12,7 @@ from calsync.domain.account import Account, AccountStatus, Channel, SyncSettings
 from calsync.domain.link import OutboxEntry
 from calsync.domain.schedule import evolve
 from calsync.errors import ProviderUnavailable
+from calsync.store.firestore import FirestoreStorage
 from calsync.store.memory import MemoryStorage
 
 from tests.unit.services.harness import World, settings
@@ -130,6 +131,80 @@ def test_forgotten_outbox_entries_get_their_account_a_job(world: World) -> None:
     assert report.outbox_accounts == 1
     # the safety net pulls: it cannot tell what the lost request was for
     assert (forgotten.id, True) in {(job.account_id, job.pull) for job in world.queue.take()}
+
+
+def _entries(world: World, account: Account, count: int, at: datetime) -> None:
+    entries = [
+        OutboxEntry(account_id=account.id, activity_id=f"act{i:05d}", op="upsert",
+                    activity_version=1, enqueued_at=at)
+        for i in range(count)
+    ]  # fmt: skip
+    for start in range(0, count, 400):
+        chunk = entries[start : start + 400]
+        world.storage.transaction(lambda uow, chunk=chunk: [uow.outbox.put(e) for e in chunk])
+
+
+def test_entries_of_accounts_that_no_longer_sync_are_dropped_live_ones_kept(world: World) -> None:
+    now = world.clock.now()
+    live = world.start(world.demo, "live@gmail.test")
+    stopped = world.start(world.demo, "stopped@gmail.test")
+    world.services.lifecycle.stop(world.demo, stopped.id)
+    reauth = world.start(world.demo, "r@gmail.test")
+    _put(world, evolve(reauth, status=AccountStatus.NEEDS_REAUTH))
+    failed = world.start(world.demo, "e@gmail.test")
+    _put(world, evolve(failed, status=AccountStatus.ERROR))
+    waiting = _syncing(world, "w@gmail.test", failures=2, next_check_at=now + timedelta(hours=2))
+    removed = Account(id="gone", company_id="c1", user_id="u-demo", email="gone@gmail.test")
+    for account in (stopped, reauth, failed, removed, waiting, live):
+        _entries(world, account, 3, now - timedelta(hours=1))
+    world.queue.take()
+    world.later(seconds=10)  # past the starts' coalescing window
+    report = world.services.fanout.tick()
+    assert (report.outbox_accounts, report.outbox_dropped) == (1, 12)
+    assert [job.account_id for job in world.queue.take()] == [live.id]
+    pending = world.storage.session().outbox.pending
+    assert [len(pending(a.id, limit=10)) for a in (stopped, reauth, failed, removed)] == [0] * 4
+    assert len(pending(waiting.id, limit=10)) == len(pending(live.id, limit=10)) == 3
+
+
+def test_a_start_meanwhile_keeps_the_entries_of_the_account(world: World) -> None:
+    now = world.clock.now()
+    account = world.start(world.demo, "s@gmail.test")
+    world.services.lifecycle.stop(world.demo, account.id)
+    _entries(world, account, 2, now - timedelta(hours=1))
+    sweep = world.services.fanout
+    world.services.lifecycle.start(world.demo, account.id, {})  # after the sweep read them
+    assert sweep._drop(account.id, ["act00000", "act00001"]) == 0
+    assert len(world.storage.session().outbox.pending(account.id, limit=10)) == 2
+
+
+def test_one_tick_reaches_a_live_account_behind_1500_entries_of_stopped_ones(
+    firestore_client: Any, firestore_counters: Any
+) -> None:
+    """Firestore: the sweep pages past old entries of stopped accounts (dropping them, each
+    read once) to the syncing account behind them; the next tick reads only what is left."""
+    world = World(storage=FirestoreStorage(firestore_client))
+    now = world.clock.now()
+    stopped = [world.start(world.demo, f"s{i}@gmail.test") for i in range(3)]
+    for account in stopped:
+        world.services.lifecycle.stop(world.demo, account.id)
+        _entries(world, account, 500, now - timedelta(hours=2))
+    live = world.start(world.demo, "live@gmail.test")
+    _entries(world, live, 1, now - timedelta(hours=1))
+    world.queue.take()
+    world.later(seconds=10)
+    firestore_counters.reset()
+    report = world.services.fanout.tick()
+    assert (report.outbox_accounts, report.outbox_dropped) == (1, 1500)
+    assert [job.account_id for job in world.queue.take()] == [live.id]
+    # 1,501 entries, 4 accounts, one account per dropping transaction (6), 4 other queries
+    # (due, channels, leases, unconfirmed: empty, one read each)
+    assert firestore_counters.billed()["reads"] <= 1501 + 4 + 6 + 4
+    firestore_counters.reset()
+    world.later(seconds=10)
+    again = world.services.fanout.tick()
+    assert (again.outbox_accounts, again.outbox_dropped) == (1, 0)
+    assert firestore_counters.billed()["reads"] <= 1 + 1 + 4
 
 
 class CountingStorage:
