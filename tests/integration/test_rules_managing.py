@@ -134,6 +134,7 @@ def test_a_withdrawn_authorization_shows_needs_reauthorization(world: World) -> 
     shown = world.account(account.id)
     assert shown.status is AccountStatus.NEEDS_REAUTH
     assert shown.error is not None
+    assert shown.error.code == "needs_reauth"  # the same code the services record
     assert "reconnect" in shown.error.message
     calls = len(world.results)
     world.sync()  # no retry storm: the account is no longer synced until reconnected

@@ -28,7 +28,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from calsync.domain.account import Account, AccountStatus, Problem, SyncSettings
+from calsync.domain.account import (
+    NEEDS_REAUTH_CODE,
+    Account,
+    AccountStatus,
+    Problem,
+    SyncSettings,
+)
 from calsync.domain.link import LinkState
 from calsync.domain.mapping import is_future
 from calsync.domain.schedule import evolve
@@ -295,7 +301,7 @@ class _Run:
     def _reauth(self, exc: ProviderAuthError) -> JobResult:
         provider = self.account.provider.value.title()
         message = f"{provider} no longer accepts calsync's access: reconnect the account."
-        return self._stop(AccountStatus.NEEDS_REAUTH, "reauthorize", message, exc)
+        return self._stop(AccountStatus.NEEDS_REAUTH, NEEDS_REAUTH_CODE, message, exc)
 
     def _failed(self, exc: ProviderRejected) -> JobResult:
         message = (
