@@ -37,13 +37,21 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         lambda: _synced(organizer_self=False),
         ["PutLink"],
     ),
-    "deleted in the crm, event still there: queue the deletion": (
+    "deleted in the crm, event still there: the link sees it as is, deletion queued": (
         lambda: (*_synced()[:3], None),
-        ["QueuePush"],
+        ["PutLink", "QueuePush"],
+    ),
+    "deleted in the crm, edited in the calendar: deletion queued, the lost edit recorded": (
+        lambda: (*_synced(location="Room 9")[:3], None),
+        ["PutLink", "QueuePush", "Record"],
     ),
     "given to another user: queue the push that removes it": (
+        lambda: (*_synced(organizer_self=False)[:3], activity(owner_id="bob")),
+        ["PutLink", "QueuePush"],
+    ),
+    "given to another user, edited in the calendar: removal queued, the lost edit recorded": (
         lambda: (*_synced(summary="x")[:3], activity(owner_id="bob")),
-        ["QueuePush"],
+        ["PutLink", "QueuePush", "Record"],
     ),
     "event now in the past: left alone": (
         lambda: _synced(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
@@ -293,3 +301,14 @@ def test_a_visibility_the_crm_user_chose_is_kept() -> None:
     chosen = link(act, private, visibility_given=Visibility.EVERYONE)
     actions = plan_change(scope(private_events="everyone"), private, chosen, act, reevaluate=True)
     assert not any(isinstance(a, SaveActivity | QueuePush) for a in actions)
+
+
+def test_a_crm_deletion_beating_a_calendar_edit_is_recorded_and_deletes_with_if_match() -> None:
+    act, ev = activity(), event()
+    edited = evolve(ev, etag='"7"', summary="Edited in the calendar")
+    actions = plan_change(scope(), edited, link(act, ev), None)
+    put = next(a for a in actions if isinstance(a, PutLink))
+    assert put.link.event_etag == '"7"'  # the delete's If-Match: the event as it is now
+    record = next(a for a in actions if isinstance(a, Record))
+    assert (record.conflict.field, record.conflict.winner) == ("deleted", Side.CRM)
+    assert (record.conflict.crm_value, record.conflict.calendar_value) == ("deleted", "edited")

@@ -7,14 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from calsync.domain import LinkState, Origin
+from calsync.domain import LinkState, Origin, Side
 from calsync.domain.ids import event_id_for
 from calsync.domain.mapping import fields_from_activity
 from calsync.domain.schedule import evolve
 from calsync.ports import CreateEvent, DeleteEvent, Outcome, UpdateEvent, WriteResult
 from calsync.sync.actions import ClearOutbox, PutLink, QueuePush, Record, SaveActivity
 from calsync.sync.outcomes import plan_outcome
-from calsync.sync.planner import plan_push
+from calsync.sync.push_plan import plan_push
 
 from tests.unit.builders import T0, activity, event, imported, kinds, link, scope
 
@@ -152,6 +152,15 @@ def test_creates_and_updates_carry_ids_stamps_and_etags() -> None:
     ).write
     assert isinstance(update, UpdateEvent)
     assert (update.if_match, update.fields.subject) == ('"7"', "New")
+    delete = plan_push(
+        scope(),
+        activity_id="a1",
+        version=2,
+        activity=None,
+        link=link(activity(), event(etag='"8"')),
+        linked_items={},
+    ).write
+    assert delete == DeleteEvent(EVENT_ID, if_match='"8"')
 
 
 def _fields(act: Any) -> Any:
@@ -245,3 +254,40 @@ def test_rejected_writes_are_recorded_and_retries_keep_the_entry() -> None:
     assert "forbidden" in record.conflict.reason
     retry = _outcome(write, WriteResult(Outcome.RETRY), act, link(act, event()))
     assert (retry.retry, retry.actions) == (True, [])
+
+
+def test_a_stale_delete_records_the_lost_calendar_edit_and_deletes_again() -> None:
+    act, ev = activity(), event()
+    current = evolve(ev, etag='"4"', summary="Edited in the calendar")
+    write = DeleteEvent(EVENT_ID, if_match='"1"')
+    settled = _outcome(write, WriteResult(Outcome.STALE, current), None, link(act, ev))
+    assert not settled.retry
+    assert kinds(settled.actions) == ["PutLink", "QueuePush", "Record"]
+    put, queued, record = settled.actions
+    assert isinstance(put, PutLink)
+    assert put.link.event_etag == '"4"'  # the next delete's If-Match
+    assert queued == QueuePush("a1", "delete", act.version)
+    assert isinstance(record, Record)
+    assert (record.conflict.field, record.conflict.winner) == ("deleted", Side.CRM)
+
+
+def test_a_stale_delete_of_a_type_no_longer_exported_merges_the_edit_first() -> None:
+    """The activity stays in the CRM: the calendar's edit is kept in it, then the event goes."""
+    act, ev = activity(), event()
+    current = evolve(ev, etag='"4"', location="Room 9", updated=T0)
+    write = DeleteEvent(EVENT_ID, if_match='"1"')
+    settled = plan_outcome(
+        scope(export_types=("call",)),
+        write=write,
+        result=WriteResult(Outcome.STALE, current),
+        pushed=act,
+        activity=act,
+        link=link(act, ev),
+        version=act.version,
+    )
+    save = next(a for a in settled.actions if isinstance(a, SaveActivity))
+    assert save.activity.location == "Room 9"
+    put = next(a for a in settled.actions if isinstance(a, PutLink))
+    assert put.link.event_etag == '"4"'
+    assert any(isinstance(a, QueuePush) for a in settled.actions)
+    assert not any(isinstance(a, ClearOutbox) for a in settled.actions)

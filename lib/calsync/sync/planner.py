@@ -3,8 +3,8 @@
 Pure functions, in the manner of vdirsyncer's `sync/__init__.py`: every case is one branch with
 one comment saying what happened. Two entry points:
 
-- `plan_change`: the calendar reported an event (or its removal) during a pull;
-- `plan_push`: an activity has an outbox entry (or a settings change asks to push it).
+- `plan_change` (here): the calendar reported an event (or its removal) during a pull;
+- `push_plan.plan_push`: an activity has an outbox entry (or a settings change asks to push it).
 
 A pull never writes to the calendar itself: when the CRM's side must reach the event, it queues
 an outbox entry for its own account (`QueuePush`, or `SaveActivity(push_here=True)`), and the
@@ -13,29 +13,22 @@ push step that follows sends it. So every calendar write goes through one path, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from calsync.domain.account import PrivateEvents, SyncType
-from calsync.domain.activity import Activity, LinkedItem, LinkedItemKind, Origin
+from calsync.domain.activity import Activity, Origin
 from calsync.domain.event import CalendarEvent, EventChange, RemovedEvent
-from calsync.domain.ids import activity_id_from_event_id, event_id_for
+from calsync.domain.ids import activity_id_from_event_id
 from calsync.domain.link import Link, LinkState, Side
 from calsync.domain.mapping import (
     activity_from_event,
-    content_hash,
-    event_content,
     fields_from_activity,
     fields_from_event,
     is_future,
 )
 from calsync.domain.merge import MergeResult, calendar_wins, merge
 from calsync.domain.schedule import evolve
-from calsync.ports import CreateEvent, DeleteEvent, UpdateEvent
 from calsync.sync.actions import (
     Action,
-    ClearOutbox,
     DropLink,
-    PushStep,
     PutLink,
     QueuePush,
     RemoveActivity,
@@ -43,12 +36,12 @@ from calsync.sync.actions import (
     Scope,
 )
 from calsync.sync.settle import (
+    calendar_changed,
     deletion_record,
+    event_marks,
     linked_to,
     new_link,
     records,
-    refreshed,
-    refusal,
     settle,
     tie,
 )
@@ -95,11 +88,15 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         again = _unlinked(scope, event, None)
         return again if any(isinstance(a, PutLink) for a in again) else [DropLink(link.activity_id)]
     if activity is None:
-        # Deleted in the CRM while the event lives on: the push deletes the event.
-        return [QueuePush(link.activity_id, "delete", link.activity_version)]
+        # Deleted in the CRM while the event lives on: the push deletes the event. A calendar
+        # edit made since the last sync loses to the deletion (recorded).
+        return _leaving(
+            scope, event, link, QueuePush(link.activity_id, "delete", link.activity_version)
+        )
     if activity.owner_id != scope.user_id:
-        # The activity changed hands in the CRM: the push takes it out of this calendar.
-        return [QueuePush(activity.id, "upsert", activity.version)]
+        # The activity changed hands in the CRM: the push takes it out of this calendar (a
+        # calendar edit made since the last sync goes with it, recorded).
+        return _leaving(scope, event, link, QueuePush(activity.id, "upsert", activity.version))
     if not is_future(event, scope.now):
         # Edits to past items are not propagated.
         return []
@@ -113,7 +110,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         leaving: list[Action] = [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
         leaving += records(scope, activity.id, event.id, result)
         if result.fields != fields_from_event(event):
-            leaving.append(deletion_record(scope, activity, event.id, winner=Side.CALENDAR))
+            leaving.append(deletion_record(scope, activity.id, event.id, winner=Side.CALENDAR))
         return leaving
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     if activity.read_only or event.read_only:
@@ -134,7 +131,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
         return []
     owner_id = activity_id_from_event_id(event.id)
     if owner_id is not None and event.crm_activity_id == owner_id:
-        if activity is not None and _ours(scope, activity) and activity.origin is Origin.CRM:
+        if activity is not None and scope.owns(activity) and activity.origin is Origin.CRM:
             # One of ours without a link: a push created it and stopped before recording it.
             # Tie them again; where they differ, the later side wins (recorded).
             return tie(scope, event, activity, Origin.CRM)
@@ -148,7 +145,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
         # A private event under "don't sync private events": not brought in.
         return []
     if activity is not None:
-        if not _ours(scope, activity):
+        if not scope.owns(activity):
             # Imported before, since given to another CRM user: left to them.
             return []
         # Imported before and unlinked since (e.g. the calendar was switched and back): tie
@@ -177,7 +174,7 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     if link.state is not LinkState.LINKED:
         # Already unlinked by an earlier deletion (one-way), or its calendar is not synced.
         return []
-    if activity is None or not _ours(scope, activity):
+    if activity is None or not scope.owns(activity):
         # Gone on both sides (or the activity went to another user): forget the link.
         return [DropLink(link.activity_id)]
     if link.base is not None and not is_future(link.base, scope.now):
@@ -198,80 +195,19 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     ]
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     if link.base is not None and crm != link.base:
-        actions.append(deletion_record(scope, activity, link.event_id, winner=Side.CALENDAR))
+        actions.append(deletion_record(scope, activity.id, link.event_id, winner=Side.CALENDAR))
     return actions
 
 
-def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
-    scope: Scope,
-    *,
-    activity_id: str,
-    version: int,
-    activity: Activity | None,
-    link: Link | None,
-    linked_items: Mapping[LinkedItemKind, LinkedItem],
-) -> PushStep:
-    """What to write to the calendar for an activity the CRM changed (or a settings change
-    asks to push). `version` is the outbox entry's (the activity's, for a settings push)."""
-    # The entry is consumed by a push planned from the activity as it is now (an entry written
-    # later has a higher version and stays).
-    clear = ClearOutbox(activity_id, max(activity.version, version) if activity else version)
-    if link is not None and link.state is not LinkState.LINKED:
-        # One-way: the user deleted its event in the calendar, so it never pushes again; or its
-        # event stayed in a calendar no longer synced.
-        return PushStep(None, [clear] if activity else [DropLink(activity_id), clear])
-    if link is not None and link.calendar_id != scope.calendar_id:
-        # Left behind in a calendar no longer synced (past items stay where they were).
-        return PushStep(None, [clear])
-    if activity is None:
-        if link is None:
-            # Deleted in the CRM before it was ever pushed: nothing to undo.
-            return PushStep(None, [clear])
-        if link.read_only or (link.base is not None and not is_future(link.base, scope.now)):
-            # Occurrences are never written, and the past is left alone.
-            return PushStep(None, [DropLink(activity_id), clear])
-        # Deleted in the CRM: its event goes too.
-        return PushStep(DeleteEvent(link.event_id))
-    exported = activity.type in scope.settings.export_types
-    if not _ours(scope, activity) or (not exported and activity.origin is Origin.CRM):
-        if link is None:
-            # Not for this calendar (another owner, or a type that does not sync).
-            return PushStep(None, [clear])
-        if link.origin is Origin.CALENDAR:
-            # An imported activity given to another user: the user's own event stays.
-            return PushStep(None, [DropLink(activity_id), clear])
-        # No longer for this calendar (given to another user, or its type stopped syncing):
-        # the event the sync created goes; the activity stays.
-        return PushStep(DeleteEvent(link.event_id))
-    if not is_future(activity, scope.now):
-        # Edits to past items are not propagated.
-        return PushStep(None, [clear])
-    if activity.read_only or (link is not None and link.read_only):
-        # Occurrences of recurring calendar events are read-only: never written back.
-        return PushStep(None, [clear])
-    base, given = (link.base, link.visibility_given) if link else (None, None)
-    content = event_content(
-        fields_from_activity(activity, scope.settings, base, given),
-        linked_items,
-        scope.settings,
-        scope.crm_base_url,
-    )
-    if link is None:
-        if activity.origin is Origin.CALENDAR:
-            # Imported through another account (or unlinked by a calendar switch): it lives in
-            # a calendar already, and is not copied into this one.
-            return PushStep(None, [clear])
-        # A new CRM activity: create its event under an id derived from the activity.
-        try:
-            event_id = event_id_for(activity.id)
-        except ValueError as exc:
-            return PushStep(None, [refusal(scope, activity, "", str(exc)), clear])
-        return PushStep(CreateEvent(event_id, content, activity.id))
-    if content_hash(content) == link.event_hash:
-        # The event already says this (our own write, or no synced field changed).
-        return PushStep(None, [*refreshed(scope, link, activity), clear])
-    # Changed in the CRM: update the event, only if it is still as we last saw it.
-    return PushStep(UpdateEvent(link.event_id, content, if_match=link.event_etag))
+def _leaving(scope: Scope, event: CalendarEvent, link: Link, push: QueuePush) -> list[Action]:
+    """The event is about to leave the calendar (its activity was deleted or given away): the
+    link remembers the event as it is now, so the push's If-Match holds, and a calendar edit
+    the removal overrides is recorded."""
+    seen = evolve(link, updated_at=scope.now, **event_marks(event))
+    actions: list[Action] = [PutLink(seen), push]
+    if calendar_changed(event, link):
+        actions.append(deletion_record(scope, link.activity_id, event.id, winner=Side.CRM))
+    return actions
 
 
 def _merged(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) -> MergeResult:
@@ -285,10 +221,6 @@ def _merged(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) 
         calendar_changed_at=event.updated,
         calendar_base=link.event_base,
     )
-
-
-def _ours(scope: Scope, activity: Activity) -> bool:
-    return activity.owner_id == scope.user_id and activity.company_id == scope.company_id
 
 
 def _skips_private(scope: Scope) -> bool:

@@ -24,8 +24,8 @@ from calsync.sync.actions import Action, ClearOutbox, PushStep
 from calsync.sync.context import Context
 from calsync.sync.executor import apply_actions
 from calsync.sync.outcomes import plan_outcome
-from calsync.sync.planner import plan_push
 from calsync.sync.pull import chunks
+from calsync.sync.push_plan import plan_push
 
 _CACHE_SIZE = 512
 

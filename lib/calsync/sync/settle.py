@@ -130,12 +130,12 @@ def records(scope: Scope, activity_id: str, event_id: str, result: MergeResult) 
     ]
 
 
-def deletion_record(scope: Scope, activity: Activity, event_id: str, *, winner: Side) -> Record:
+def deletion_record(scope: Scope, activity_id: str, event_id: str, *, winner: Side) -> Record:
     """A deletion on one side beat edits on the other: say so."""
     deleted_in = "calendar" if winner is Side.CALENDAR else "CRM"
     return decision(
         scope,
-        activity_id=activity.id,
+        activity_id=activity_id,
         event_id=event_id,
         name="deleted",
         crm_value="deleted" if winner is Side.CRM else "edited",
@@ -146,6 +146,12 @@ def deletion_record(scope: Scope, activity: Activity, event_id: str, *, winner: 
             "since the last sync; the deletion was kept."
         ),
     )
+
+
+def calendar_changed(event: CalendarEvent, link: Link) -> bool:
+    """Whether the calendar changed a synced field of the event since calsync last saw it."""
+    seen = link.event_base or link.base
+    return seen is not None and fields_from_event(event) != seen
 
 
 def tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) -> list[Action]:
