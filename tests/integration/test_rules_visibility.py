@@ -4,7 +4,7 @@ private <-> only me."""
 from __future__ import annotations
 
 import pytest
-from calsync.domain import Visibility
+from calsync.domain import Side, Visibility
 from calsync.domain.ids import imported_activity_id
 
 from tests.integration.world import World
@@ -92,3 +92,52 @@ def test_changing_the_private_events_option_applies_to_imported_activities(world
     world.change_settings(account.id, private_events="skip")
     world.sync()
     assert world.activity(activity_id) is None
+
+
+@pytest.mark.parametrize("option", ["skip", "only_me"])
+def test_only_me_chosen_in_the_crm_is_no_private_import_under_dont_sync(
+    world: World, option: str
+) -> None:
+    """The CRM user makes an imported activity "only me": calsync marks its event private. That
+    privacy is calsync's own write, not a private event of the calendar: under "don't sync
+    private events" (set already, or switched to afterwards) the activity, its note included,
+    stays, and keeps syncing."""
+    account = world.connect(private_events=option)
+    event = world.cal_create(summary="Lunch")
+    world.sync()
+    activity_id = imported_activity_id(account.id, event.id)
+    world.crm_update(activity_id, visibility="only_me", note="CRM-only: budget 40k")
+    world.sync()
+    [private] = world.events()
+    assert private.private
+    world.cal().update(private.calendar_id, private.id, location="Cafe")
+    world.sync()
+    world.change_settings(account.id, private_events="skip")
+    world.sync()
+    kept = world.activity(activity_id)
+    assert kept is not None
+    assert (kept.note, kept.location, kept.visibility) == (
+        "CRM-only: budget 40k",
+        "Cafe",
+        Visibility.ONLY_ME,
+    )
+    world.crm_update(activity_id, subject="Lunch with Dee")
+    world.sync()
+    assert world.events()[0].summary == "Lunch with Dee"
+    assert world.conflicts(account.id) == []
+
+
+def test_a_private_import_leaving_under_dont_sync_records_what_only_the_crm_held(
+    world: World,
+) -> None:
+    account = world.connect(private_events="skip")
+    event = world.cal_create(summary="Lunch")
+    world.sync()
+    activity_id = imported_activity_id(account.id, event.id)
+    world.crm_update(activity_id, note="CRM-only: budget 40k")
+    world.sync()
+    world.cal().update(event.calendar_id, event.id, private=True)
+    world.sync()
+    assert world.activity(activity_id) is None
+    [decision] = world.conflicts(account.id)
+    assert (decision.field, decision.winner) == ("deleted", Side.CALENDAR)

@@ -312,3 +312,23 @@ def test_a_crm_deletion_beating_a_calendar_edit_is_recorded_and_deletes_with_if_
     record = next(a for a in actions if isinstance(a, Record))
     assert (record.conflict.field, record.conflict.winner) == ("deleted", Side.CRM)
     assert (record.conflict.crm_value, record.conflict.calendar_value) == ("deleted", "edited")
+
+
+def test_only_me_chosen_in_the_crm_keeps_the_activity_under_skip() -> None:
+    """calsync made the event private because the CRM user chose "only me": no private import."""
+    act, ev = imported(visibility=Visibility.ONLY_ME)
+    private = evolve(ev, private=True)
+    chosen = link(act, private, visibility_given=Visibility.EVERYONE)
+    edited = evolve(private, etag='"5"', location="Cafe")
+    actions = plan_change(scope(private_events="skip"), edited, chosen, act)
+    assert not any(isinstance(a, RemoveActivity) for a in actions)
+    save = next(a for a in actions if isinstance(a, SaveActivity))
+    assert (save.activity.location, save.activity.visibility) == ("Cafe", Visibility.ONLY_ME)
+
+
+def test_a_private_import_leaving_with_a_note_is_recorded() -> None:
+    act, ev = imported(note="only in the CRM")
+    actions = plan_change(
+        scope(private_events="skip"), evolve(ev, etag='"3"', private=True), link(act, ev), act
+    )
+    assert kinds(actions) == ["RemoveActivity", "DropLink", "Record"]

@@ -14,7 +14,7 @@ push step that follows sends it. So every calendar write goes through one path, 
 from __future__ import annotations
 
 from calsync.domain.account import PrivateEvents, SyncType
-from calsync.domain.activity import Activity, Origin
+from calsync.domain.activity import Activity, Origin, Visibility
 from calsync.domain.event import CalendarEvent, EventChange, RemovedEvent
 from calsync.domain.ids import activity_id_from_event_id
 from calsync.domain.link import Link, LinkState, Side
@@ -22,6 +22,7 @@ from calsync.domain.mapping import (
     activity_from_event,
     fields_from_activity,
     fields_from_event,
+    follows_policy,
     is_future,
 )
 from calsync.domain.merge import MergeResult, calendar_wins, merge
@@ -100,16 +101,19 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
     if not is_future(event, scope.now):
         # Edits to past items are not propagated.
         return []
-    if link.origin is Origin.CALENDAR and event.private and _skips_private(scope):
-        # An imported event turned private under "don't sync private events": it leaves the
-        # CRM (two-way), or is just unlinked (one-way, where the CRM is the source).
+    if _private_import(scope, event, link, activity):
+        # An imported event made private in the calendar, under "don't sync private events":
+        # it leaves the CRM (two-way), or is just unlinked (one-way, where the CRM is the
+        # source). (Privacy the CRM user asked for, "only me", is theirs: it stays.)
         if scope.settings.sync_type is SyncType.ONE_WAY:
             return [DropLink(activity.id)]
-        # What a merge would decide is recorded, and so are CRM changes the event lacks.
+        # What a merge would decide is recorded, and so is the loss of CRM changes the event
+        # lacks and of what only the CRM held (its note, linked items, done flag).
         result = _merged(scope, event, link, activity)
         leaving: list[Action] = [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
         leaving += records(scope, activity.id, event.id, result)
-        if result.fields != fields_from_event(event):
+        lost = result.fields != fields_from_event(event) or crm_only_content(activity)
+        if lost or unsynced(activity, link):
             leaving.append(deletion_record(scope, activity.id, event.id, winner=Side.CALENDAR))
         return leaving
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
@@ -194,7 +198,7 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
         DropLink(activity.id),
     ]
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
-    if link.base is not None and crm != link.base:
+    if link.base is not None and (crm != link.base or unsynced(activity, link)):
         actions.append(deletion_record(scope, activity.id, link.event_id, winner=Side.CALENDAR))
     return actions
 
@@ -225,3 +229,24 @@ def _merged(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) 
 
 def _skips_private(scope: Scope) -> bool:
     return scope.settings.private_events is PrivateEvents.SKIP
+
+
+def _private_import(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) -> bool:
+    """An imported event that is private by the calendar's doing, under "don't sync private
+    events". A private flag calsync wrote itself, because the CRM user chose "only me" for the
+    activity, does not make it a private import."""
+    if link.origin is not Origin.CALENDAR or not event.private or not _skips_private(scope):
+        return False
+    chosen = not follows_policy(activity, scope.settings, link.base, link.visibility_given)
+    return not (chosen and activity.visibility is Visibility.ONLY_ME)
+
+
+def unsynced(activity: Activity, link: Link) -> bool:
+    """Whether the activity changed in the CRM since it was last synced (any field, the note
+    included: every change bumps its version)."""
+    return activity.version > link.activity_version
+
+
+def crm_only_content(activity: Activity) -> bool:
+    """Whether the activity holds what only the CRM has: a note, linked items, done."""
+    return bool(activity.note or activity.linked_item_ids or activity.done)
