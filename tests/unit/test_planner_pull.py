@@ -24,6 +24,12 @@ def _synced(**event_changes: Any) -> tuple[Any, ...]:
     return scope(), evolve(ev, etag='"2"', **event_changes), link(act, ev), act
 
 
+def _past_pair(**event_changes: Any) -> tuple[Any, ...]:
+    past = {"start": T0 - timedelta(hours=3), "end": T0 - timedelta(hours=2)}
+    act, ev = activity(**past), event(**past)
+    return scope(), evolve(ev, etag='"2"', **event_changes), link(act, ev), act
+
+
 CASES: dict[str, tuple[Case, list[str]]] = {
     "our own write coming back: nothing": (
         lambda: (scope(), event(), link(activity(), event()), activity()),
@@ -53,8 +59,12 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         lambda: (*_synced(summary="x")[:3], activity(owner_id="bob")),
         ["PutLink", "QueuePush", "Record"],
     ),
-    "event now in the past: left alone": (
+    "calendar moved the event into the past: the move reaches the activity": (
         lambda: _synced(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+        ["SaveActivity", "PutLink"],
+    ),
+    "an edit of a pair over on both sides: left alone": (
+        lambda: _past_pair(summary="Edited afterwards"),
         [],
     ),
     "detached (one-way deletion): ignored": (
@@ -214,8 +224,7 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         lambda: (
             scope(),
             RemovedEvent(id=event_id_for("a1"), calendar_id="cal"),
-            link(activity(), event(start=T0 - timedelta(hours=3), end=T0 - timedelta(hours=2))),
-            activity(),
+            *_past_pair()[2:],
         ),
         ["DropLink"],
     ),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from calsync.domain import LinkState, Origin, Side
 from calsync.domain.ids import event_id_for
-from calsync.domain.mapping import fields_from_activity
+from calsync.domain.mapping import fields_from_activity, fields_from_event
 from calsync.domain.schedule import evolve
 from calsync.ports import CreateEvent, DeleteEvent, Outcome, UpdateEvent, WriteResult
 from calsync.sync.actions import ClearOutbox, PutLink, QueuePush, Record, SaveActivity
@@ -20,6 +20,7 @@ from tests.unit.builders import T0, activity, event, imported, kinds, link, scop
 
 Case = Callable[[], tuple[Any, ...]]
 EVENT_ID = event_id_for("a1")
+PAST = {"start": T0 - timedelta(hours=2), "end": T0 - timedelta(hours=1)}
 
 CASES: dict[str, tuple[Case, str | None, list[str]]] = {
     "new crm activity: create with the derived id": (
@@ -52,11 +53,41 @@ CASES: dict[str, tuple[Case, str | None, list[str]]] = {
         None,
         ["DropLink", "ClearOutbox"],
     ),
-    "in the past: not propagated": (
+    "moved into the past in the crm: the move reaches the event": (
         lambda: (
             scope(),
             activity(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
             link(activity(), event()),
+        ),
+        "UpdateEvent",
+        [],
+    ),
+    "edited when over on both sides: not propagated": (
+        lambda: (
+            scope(),
+            activity(subject="x", start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            link(
+                activity(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+                event(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            ),
+        ),
+        None,
+        ["ClearOutbox"],
+    ),
+    "a merge moved the pair into the past, its update still due: delivered": (
+        lambda: (
+            scope(),
+            activity(subject="x", start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            link(activity(**PAST), event(**PAST), event_base=fields_from_event(event(**PAST))),
+        ),
+        "UpdateEvent",
+        [],
+    ),
+    "past, never pushed: not created": (
+        lambda: (
+            scope(),
+            activity(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            None,
         ),
         None,
         ["ClearOutbox"],

@@ -273,3 +273,10 @@ def content_hash(fields: SyncedFields) -> str:
 def is_future(item: Schedule, now: datetime) -> bool:
     """The future-only rule: an item is synced only while it has not ended."""
     return item.ends_at() > now
+
+
+def any_future(now: datetime, *items: Schedule | None) -> bool:
+    """The future-only rule for a linked pair: it syncs while either side, or what both last
+    agreed on, has not ended. So a move across "now" on one side (into the past, or out of
+    it) reaches the other side; once everything is over, the pair is left alone."""
+    return any(item is not None and is_future(item, now) for item in items)

@@ -20,6 +20,7 @@ from calsync.domain.ids import activity_id_from_event_id
 from calsync.domain.link import Link, LinkState, Side
 from calsync.domain.mapping import (
     activity_from_event,
+    any_future,
     fields_from_activity,
     fields_from_event,
     follows_policy,
@@ -98,8 +99,8 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         # The activity changed hands in the CRM: the push takes it out of this calendar (a
         # calendar edit made since the last sync goes with it, recorded).
         return _leaving(scope, event, link, QueuePush(activity.id, "upsert", activity.version))
-    if not is_future(event, scope.now):
-        # Edits to past items are not propagated.
+    if not any_future(scope.now, event, activity, link.base):
+        # Edits to past items are not propagated (the pair is over on both sides).
         return []
     if _private_import(scope, event, link, activity):
         # An imported event made private in the calendar, under "don't sync private events":
@@ -181,7 +182,7 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     if activity is None or not scope.owns(activity):
         # Gone on both sides (or the activity went to another user): forget the link.
         return [DropLink(link.activity_id)]
-    if link.base is not None and not is_future(link.base, scope.now):
+    if link.base is not None and not any_future(scope.now, link.base, activity):
         # The past is left alone: the activity stays as it was.
         return [DropLink(link.activity_id)]
     if link.read_only or link.recurring_event_id is not None:

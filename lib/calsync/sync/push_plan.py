@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from calsync.domain.activity import Activity, LinkedItem, LinkedItemKind, Origin
 from calsync.domain.ids import event_id_for
 from calsync.domain.link import Link, LinkState
-from calsync.domain.mapping import content_hash, event_content, fields_from_activity, is_future
+from calsync.domain.mapping import (
+    any_future,
+    content_hash,
+    event_content,
+    fields_from_activity,
+    is_future,
+)
 from calsync.ports import CreateEvent, DeleteEvent, UpdateEvent
 from calsync.sync.actions import ClearOutbox, DropLink, PushStep, Scope
 from calsync.sync.settle import refreshed, refusal
@@ -60,8 +66,11 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
         # No longer for this calendar (given to another user, or its type stopped syncing):
         # the event the sync created goes (If-Match, as above); the activity stays.
         return PushStep(DeleteEvent(link.event_id, if_match=link.event_etag))
-    if not is_future(activity, scope.now):
-        # Edits to past items are not propagated.
+    pending = link is not None and link.event_base is not None  # a merge not yet delivered
+    if not any_future(scope.now, activity, link.base if link else None) and not pending:
+        # Edits to past items are not propagated (a linked pair syncs while either the
+        # activity or what both sides last agreed on is still to come; what a merge decided
+        # is delivered even if it moved the pair into the past).
         return PushStep(None, [clear])
     if activity.read_only or (link is not None and link.read_only):
         # Occurrences of recurring calendar events are read-only: never written back.
