@@ -35,6 +35,7 @@ from calsync.domain import (
     SyncSettings,
     User,
 )
+from calsync.domain.activity import stamp_changes
 from calsync.domain.schedule import evolve
 from calsync.errors import NotFound, ReadOnly
 from calsync.ports import CalendarProvider, Storage, UnitOfWork
@@ -169,15 +170,15 @@ class World:
             "updated_at": now,
             **fields,
         }
-        activity = Activity.model_validate(values)
+        activity = stamp_changes(None, Activity.model_validate(values), now)  # as the API
         self._crm_write(activity, delete=False)
         return activity
 
     def crm_update(self, activity_id: str, **changes: Any) -> Activity:
         current = self._editable(activity_id)
-        changed = evolve(
-            current, version=current.version + 1, updated_at=self.clock.now(), **changes
-        )
+        now = self.clock.now()
+        changed = evolve(current, version=current.version + 1, updated_at=now, **changes)
+        changed = stamp_changes(current, changed, now)  # as the activities API does
         self._crm_write(changed, delete=False, previous_owner=current.owner_id)
         return changed
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from calsync.clock import FakeClock
 from calsync.domain import Account, AccountStatus, Activity, CalendarEvent, SyncSettings
+from calsync.domain.activity import stamp_changes
 from calsync.domain.schedule import evolve
 from calsync.errors import ProviderError
 from calsync.ports import CalendarProvider, UnitOfWork
@@ -110,16 +111,16 @@ class Rig:
             "updated_at": now,
             **fields,
         }
-        activity = Activity.model_validate(values)
+        activity = stamp_changes(None, Activity.model_validate(values), now)  # as the API
         self._write(activity, delete=False)
         return activity
 
     def crm_update(self, activity_id: str, **changes: Any) -> Activity:
         current = self.memory.session().activities.get("c", activity_id)
         assert current is not None
-        changed = evolve(
-            current, version=current.version + 1, updated_at=self.clock.now(), **changes
-        )
+        now = self.clock.now()
+        changed = evolve(current, version=current.version + 1, updated_at=now, **changes)
+        changed = stamp_changes(current, changed, now)  # as the activities API does
         self._write(changed, delete=False)
         return changed
 

@@ -16,6 +16,7 @@ from calsync.domain import (
     SyncSettings,
     Visibility,
 )
+from calsync.domain.activity import SYNCED_ATTRIBUTES, stamp_changes
 from calsync.domain.details import DELIMITER
 from calsync.domain.mapping import (
     activity_from_event,
@@ -239,3 +240,20 @@ def test_the_future_only_rule() -> None:
     assert not is_future(activity(), T0 + timedelta(days=1, hours=1))
     day = activity(start=None, end=None, start_date=date(2030, 1, 7), end_date=date(2030, 1, 7))
     assert is_future(day, T0)
+
+
+def test_stamp_changes_notes_when_each_synced_field_changed() -> None:
+    first = datetime(2030, 1, 1, tzinfo=UTC)
+    made = stamp_changes(None, activity(), first)
+    assert made.changed_at == dict.fromkeys(SYNCED_ATTRIBUTES, first)
+    later = first + timedelta(minutes=5)
+    edited = evolve(made, location="Room 2", visibility="only_me", note="not synced")
+    stamped = stamp_changes(made, edited, later)
+    assert stamped.changed_at == {
+        **dict.fromkeys(SYNCED_ATTRIBUTES, first),
+        "location": later,
+        "private": later,
+    }
+    assert stamped.start is not None
+    moved = evolve(stamped, start=stamped.start + timedelta(minutes=10))
+    assert stamp_changes(stamped, moved, later + timedelta(1)).changed_at["when"] > later

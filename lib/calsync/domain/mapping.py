@@ -29,6 +29,7 @@ from calsync.domain.activity import (
     MAX_ATTENDEES,
     MAX_SUBJECT,
     MAX_TEXT,
+    SYNCED_ATTRIBUTES,
     Activity,
     LinkedItem,
     LinkedItemKind,
@@ -254,6 +255,7 @@ def activity_from_event(
         source_account_id=account_id,
         created_at=now,
         updated_at=now,
+        changed_at=dict.fromkeys(SYNCED_ATTRIBUTES, now),
     )
 
 

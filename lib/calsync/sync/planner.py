@@ -225,6 +225,7 @@ def _merged(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) 
         crm_changed_at=activity.updated_at,
         calendar_changed_at=event.updated,
         calendar_base=link.event_base,
+        crm_field_times=activity.changed_at,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calsync.domain.activity import Activity, Origin, Visibility
+from calsync.domain.activity import Activity, Origin, Visibility, stamp_changes
 from calsync.domain.event import CalendarEvent
 from calsync.domain.link import Link, Side, SyncedFields
 from calsync.domain.mapping import (
@@ -89,7 +89,9 @@ def settle(
     needs_push = merged != fields_from_event(event)
     actions: list[Action] = []
     if updated != activity:
-        updated = bump(updated, scope.now)
+        # What the calendar changed counts, for the owner's other calendars, as changed in
+        # the CRM when the calendar changed it.
+        updated = bump(stamp_changes(activity, updated, event.updated or scope.now), scope.now)
         fan_out = activity.origin is Origin.CRM
         actions.append(SaveActivity(updated, fan_out=fan_out, push_here=needs_push))
     elif needs_push:
@@ -174,6 +176,7 @@ def tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) 
             seen,
             crm_changed_at=activity.updated_at,
             calendar_changed_at=event.updated or scope.now,
+            crm_field_times=activity.changed_at,
         )
     return settle(scope, event, stub, activity, result, stored=False)
 
