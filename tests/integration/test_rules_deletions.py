@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from calsync.domain import LinkState, Side
-from calsync.domain.ids import imported_activity_id
 
 from tests.integration.world import World
 
@@ -32,7 +31,7 @@ def test_two_way_calendar_deletion_deletes_the_activity(world: World) -> None:
     world.cal().delete(event.calendar_id, event.id)
     world.sync()
     assert world.activity(activity.id) is None
-    assert world.activity(imported_activity_id(account.id, event.id)) is None
+    assert world.activity(world.imported_id(account, event.id)) is None
     assert world.links(account.id) == []
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from calsync.domain import LinkedItem, LinkedItemKind
-from calsync.domain.ids import imported_activity_id
 from calsync.domain.rules import can_see_details
 from calsync.errors import ProviderUnavailable
 
@@ -33,7 +32,7 @@ def test_repeated_syncs_and_a_full_resync_create_nothing_twice(world: World) -> 
     world.sync()
     assert sorted(e.summary for e in world.events()) == ["Mine", "Theirs"]
     assert sorted(a.subject for a in world.activities()) == ["Mine", "Theirs"]
-    assert world.activity(imported_activity_id(account.id, event.id)) is not None
+    assert world.activity(world.imported_id(account, event.id)) is not None
 
 
 def test_a_full_resync_finds_what_was_deleted_meanwhile(world: World) -> None:
@@ -43,7 +42,7 @@ def test_a_full_resync_finds_what_was_deleted_meanwhile(world: World) -> None:
     world.cal().delete(event.calendar_id, event.id)
     world.cal().invalidate_cursors(world.cal().email)
     world.sync()
-    assert world.activity(imported_activity_id(account.id, event.id)) is None
+    assert world.activity(world.imported_id(account, event.id)) is None
 
 
 def test_the_sync_does_not_react_to_its_own_writes(world: World) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from calsync.domain.ids import imported_activity_id
 
 from tests.integration.world import World
 
@@ -44,8 +43,8 @@ def test_only_future_items_are_synced(world: World) -> None:
     future_event = world.cal_create(hours=5, summary="Coming up")
     world.sync()
     assert world.event_for(past_activity.id) is None
-    assert world.activity(imported_activity_id(account.id, past_event.id)) is None
-    assert world.activity(imported_activity_id(account.id, future_event.id)) is not None
+    assert world.activity(world.imported_id(account, past_event.id)) is None
+    assert world.activity(world.imported_id(account, future_event.id)) is not None
 
 
 def test_edits_to_past_items_are_not_propagated(world: World) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from calsync.domain import (
+    Account,
     Activity,
     CalendarEvent,
     Conflict,
@@ -139,7 +140,7 @@ def decided_item(decision: Conflict) -> Item:
 class World:
     """Both sides and the ledger, as they are after the quiet sync."""
 
-    account_id: str
+    account: Account
     settings: SyncSettings
     activities: dict[str, Activity]
     events: dict[str, list[CalendarEvent]]  # calendar id -> live events
@@ -210,7 +211,8 @@ def check_coverage(world: World, owner: str) -> None:
             if event.private and settings.private_events is PrivateEvents.SKIP:
                 assert (settings.calendar_id, event.id) not in linked_events
                 continue
-            imported = world.activities.get(imported_activity_id(world.account_id, event.id))
+            imported_id = imported_activity_id(world.account, settings.calendar_id, event.id)
+            imported = world.activities.get(imported_id)
             if imported is not None and imported.owner_id != owner:
                 continue  # imported once, then given to another user: left to them
             assert (settings.calendar_id, event.id) in linked_events, (

@@ -64,7 +64,7 @@ class Users:
         if self.activity(activity_id).origin.value == "crm":
             return ("crm", activity_id)
         for event in self.live():
-            if imported_activity_id("acc", event.id) == activity_id:
+            if imported_activity_id(self.rig.account, event.calendar_id, event.id) == activity_id:
                 return ("cal", event.id)
         return None
 
@@ -192,7 +192,11 @@ class Users:
         assert settings is not None
         for each in gone:
             item = self.item_of_event(each)
-            owner = item[1] if item[0] == "crm" else imported_activity_id("acc", item[1])
+            owner = (
+                item[1]
+                if item[0] == "crm"
+                else imported_activity_id(self.rig.account, each.calendar_id, item[1])
+            )
             twin = self.rig.memory.session().activities.get("c", owner)
             survivor = fields_from_activity(twin, settings) if twin is not None else None
             self.edits.deleted(item, "cal", self.rig.clock.now(), survivor)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from calsync.domain import (
+    Account,
     Activity,
     CalendarEvent,
     LinkedItem,
@@ -33,6 +34,7 @@ from calsync.domain.schedule import evolve
 
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 SETTINGS = SyncSettings(calendar_id="cal")
+ACCOUNT = Account(id="acc", company_id="c", user_id="u", email="u@example.com")
 
 
 def activity(**changes: object) -> Activity:
@@ -127,9 +129,7 @@ def test_values_the_crm_cannot_hold_are_cut_to_fit() -> None:
         8000,
         None,
     )
-    imported = activity_from_event(
-        long, account_id="acc", company_id="c", user_id="u", settings=SETTINGS, now=T0
-    )
+    imported = activity_from_event(long, account=ACCOUNT, settings=SETTINGS, now=T0)
     assert imported is not None
     assert len(imported.subject) == 500
 
@@ -168,9 +168,7 @@ def test_imported_visibility_follows_the_options(
 
 def test_calendar_born_visibility_does_not_make_the_event_private() -> None:
     settings = evolve(SETTINGS, default_visibility=Visibility.ONLY_ME)
-    imported = activity_from_event(
-        event(), account_id="acc", company_id="c", user_id="u", settings=settings, now=T0
-    )
+    imported = activity_from_event(event(), account=ACCOUNT, settings=settings, now=T0)
     assert imported is not None
     assert imported.visibility is Visibility.ONLY_ME
     base = fields_from_event(event())
@@ -195,9 +193,7 @@ def test_a_calendar_born_activity_turning_private_gets_the_private_events_option
     settings = evolve(
         SETTINGS, private_events=PrivateEvents.EVERYONE, default_visibility=Visibility.ONLY_ME
     )
-    imported = activity_from_event(
-        event(), account_id="acc", company_id="c", user_id="u", settings=settings, now=T0
-    )
+    imported = activity_from_event(event(), account=ACCOUNT, settings=settings, now=T0)
     assert imported is not None
     base = fields_from_event(event())
     turned = apply_fields(imported, evolve(base, private=True), settings, base=base)
@@ -207,9 +203,7 @@ def test_a_calendar_born_activity_turning_private_gets_the_private_events_option
 
 def test_imports_are_read_only_for_occurrences_and_skip_private_when_asked() -> None:
     occurrence = event(recurring_event_id="s1", id="s1_20300108T090000Z")
-    imported = activity_from_event(
-        occurrence, account_id="acc", company_id="c", user_id="u", settings=SETTINGS, now=T0
-    )
+    imported = activity_from_event(occurrence, account=ACCOUNT, settings=SETTINGS, now=T0)
     assert imported is not None
     assert imported.read_only
     assert imported.type == SETTINGS.import_as_type
@@ -217,9 +211,7 @@ def test_imports_are_read_only_for_occurrences_and_skip_private_when_asked() -> 
     assert (
         activity_from_event(
             event(private=True),
-            account_id="acc",
-            company_id="c",
-            user_id="u",
+            account=ACCOUNT,
             settings=skip,
             now=T0,
         )

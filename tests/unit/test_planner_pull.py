@@ -14,7 +14,7 @@ from calsync.domain.schedule import evolve
 from calsync.sync.actions import PutLink, QueuePush, Record, RemoveActivity, SaveActivity
 from calsync.sync.planner import plan_change
 
-from tests.unit.builders import T0, activity, event, imported, kinds, link, scope
+from tests.unit.builders import ACCOUNT, T0, activity, event, imported, kinds, link, scope
 
 Case = Callable[[], tuple[Any, ...]]
 
@@ -253,7 +253,7 @@ def test_an_import_gets_the_incoming_type_and_a_deterministic_id() -> None:
     )
     save = actions[0]
     assert isinstance(save, SaveActivity)
-    assert save.activity.id == imported_activity_id("acc", "u7")
+    assert save.activity.id == imported_activity_id(ACCOUNT, "cal", "u7")
     assert (save.activity.type, save.activity.origin, save.fan_out) == (
         "call",
         Origin.CALENDAR,

@@ -259,7 +259,7 @@ class SyncMachine(RuleBasedStateMachine):
         session = rig.memory.session()
         owners = ("ann", "bob")
         return World(
-            account_id="acc",
+            account=rig.stored_account(),
             settings=settings,
             activities={a.id: a for o in owners for a in session.activities.for_owner("c", o)},
             events={calendar: rig.events(calendar) for calendar in (EMAIL, SECOND)},

@@ -5,8 +5,10 @@
   padding). Google accepts exactly that alphabet (`a-v`, `0-9`) for client ids, so a retried
   create can never make a second event, and a tombstone that carries only an event id still
   leads back to its activity.
-- An activity imported from a calendar gets an id derived from (account id, event id), so a
-  re-run import finds the activity it made before instead of creating a second one.
+- An activity imported from a calendar gets an id derived from whose it is and where the event
+  lives: (company, CRM user, provider, calendar id, event id). A re-run import finds the
+  activity it made before instead of creating a second one, and so does an account connected
+  again (a new account id, the same user and the same calendar): its imports tie back.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+
+from calsync.domain.account import Account
 
 EVENT_ID_PREFIX = "crm0"
 IMPORTED_PREFIX = "cal-"
@@ -47,14 +51,16 @@ def activity_id_from_event_id(event_id: str) -> str | None:
     return activity_id if activity_id and event_id_for(activity_id) == event_id else None
 
 
-def imported_activity_id(account_id: str, event_id: str) -> str:
-    """The id of the activity imported from `event_id` of `account_id`'s calendar."""
-    digest = hashlib.sha256(f"{account_id}\x00{event_id}".encode()).hexdigest()
+def imported_activity_id(account: Account, calendar_id: str, event_id: str) -> str:
+    """The id of the activity imported for the account's user from `event_id` of
+    `calendar_id` (the same for every account of that user on that provider)."""
+    parts = (account.company_id, account.user_id, account.provider.value, calendar_id, event_id)
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
     return IMPORTED_PREFIX + digest[:40]
 
 
-def activity_ids_for_event(account_id: str, event_id: str) -> list[str]:
-    """Every activity id an event of this account can belong to (ours first)."""
+def activity_ids_for_event(account: Account, calendar_id: str, event_id: str) -> list[str]:
+    """Every activity id an event of the account's calendar can belong to (ours first)."""
     ours = activity_id_from_event_id(event_id)
-    imported = imported_activity_id(account_id, event_id)
+    imported = imported_activity_id(account, calendar_id, event_id)
     return [ours, imported] if ours else [imported]

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from calsync.domain.account import PrivateEvents, SyncSettings
+from calsync.domain.account import Account, PrivateEvents, SyncSettings
 from calsync.domain.activity import (
     EMAIL_PATTERN,
     MAX_ATTENDEES,
@@ -231,28 +231,26 @@ def bump(activity: Activity, now: datetime) -> Activity:
 def activity_from_event(
     event: CalendarEvent,
     *,
-    account_id: str,
-    company_id: str,
-    user_id: str,
+    account: Account,
     settings: SyncSettings,
     now: datetime,
 ) -> Activity | None:
-    """A new CRM activity for an event of the account's calendar; None if it is not imported
-    (a private event under "don't sync private events")."""
+    """A new CRM activity of the account's user for an event of its calendar; None if it is not
+    imported (a private event under "don't sync private events")."""
     visibility = imported_visibility(event.private, settings)
     if visibility is None:
         return None
     fields = fields_from_event(event)
     return Activity(
         **_activity_fields(fields),
-        id=imported_activity_id(account_id, event.id),
-        company_id=company_id,
-        owner_id=user_id,
+        id=imported_activity_id(account, event.calendar_id, event.id),
+        company_id=account.company_id,
+        owner_id=account.user_id,
         type=settings.import_as_type,
         visibility=visibility,
         read_only=event.read_only,
         origin=Origin.CALENDAR,
-        source_account_id=account_id,
+        source_account_id=account.id,
         created_at=now,
         updated_at=now,
         changed_at=dict.fromkeys(SYNCED_ATTRIBUTES, now),

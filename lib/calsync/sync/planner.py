@@ -157,12 +157,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
         # them again; where they differ, the later side wins (recorded).
         return tie(scope, event, activity, Origin.CALENDAR)
     created = activity_from_event(
-        event,
-        account_id=scope.account_id,
-        company_id=scope.company_id,
-        user_id=scope.user_id,
-        settings=scope.settings,
-        now=scope.now,
+        event, account=scope.account, settings=scope.settings, now=scope.now
     )
     assert created is not None  # private events under "skip" were handled above
     # A new event in the calendar (two-way): it becomes a CRM activity of the incoming type.

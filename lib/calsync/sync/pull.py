@@ -207,7 +207,9 @@ class Pull:
         if not changes:
             return [], set()
         scope = self.scope
-        candidates = {c.id: activity_ids_for_event(scope.account_id, c.id) for c in changes}
+        candidates = {
+            c.id: activity_ids_for_event(scope.account, c.calendar_id, c.id) for c in changes
+        }
         wanted = [i for ids in candidates.values() for i in ids]
         links = uow.links.get_many(scope.account_id, wanted)
         linked: dict[str, Link | None] = {}
@@ -249,4 +251,4 @@ def _owner_of(scope: Scope, change: EventChange) -> str:
         ours = activity_id_from_event_id(change.id)
         if ours is not None and change.crm_activity_id == ours:
             return ours
-    return activity_ids_for_event(scope.account_id, change.id)[-1]
+    return activity_ids_for_event(scope.account, change.calendar_id, change.id)[-1]

@@ -86,6 +86,9 @@ def settle(
     updated = apply_fields(activity, merged, scope.settings, base=link.base, given=given_before)
     if activity.origin is Origin.CALENDAR and activity.read_only != event.read_only:
         updated = evolve(updated, read_only=event.read_only)  # e.g. tied again after a release
+    if not stored and activity.origin is Origin.CALENDAR:
+        # Tied to this account now (e.g. its calendar connected again as a new account).
+        updated = evolve(updated, source_account_id=scope.account_id)
     needs_push = merged != fields_from_event(event)
     actions: list[Action] = []
     if updated != activity:
