@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any, cast
+
 from calsync.domain import LinkedItem, LinkedItemKind
 from calsync.domain.rules import can_see_details
 from calsync.errors import ProviderUnavailable
+from calsync.ports import CalendarProvider, EventWrite, WriteResult
 
 from tests.integration.world import COMPANY, World
 
@@ -92,3 +98,41 @@ def test_details_show_only_to_who_may_see_every_linked_item(world: World) -> Non
     assert can_see_details(public, "bob", [])
     hidden = world.crm_create(visibility="only_me")
     assert not can_see_details(hidden, "bob", [])
+
+
+class _Paced:
+    """A calendar that takes 20 s (on the test clock) per write call, as pacing would."""
+
+    def __init__(self, inner: CalendarProvider, world: World) -> None:
+        self.inner, self.world = inner, world
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def write(self, calendar_id: str, writes: Sequence[EventWrite]) -> list[WriteResult]:
+        self.world.clock.advance(timedelta(seconds=20))
+        return self.inner.write(calendar_id, writes)
+
+
+def test_an_export_longer_than_a_jobs_budget_is_finished_by_follow_ups_once(world: World) -> None:
+    """A job stops between two batches when its time is up (links and cursor as far as it got)
+    and asks for a follow-up: across jobs, everything is created exactly once."""
+    account = world.connect()
+    world.sync()
+    budget = replace(world.config, push_batch=3, job_budget=timedelta(seconds=50))
+    world.use_engine(budget, lambda provider: cast(CalendarProvider, _Paced(provider, world)))
+    made = {world.crm_create(subject=f"Export {i}", hours=24 + i).id for i in range(10)}
+    world.queue.take()  # the CRM changes' own job requests: this test runs the job itself
+    first = world.job.run(account.id, pull=False)
+    assert first.outcome.value == "done"
+    assert len(world.events()) == 9  # three batches of three (0 s, 20 s, 40 s), then time is up
+    assert {link.activity_id for link in world.links(account.id)} == {
+        e.crm_activity_id for e in world.events()
+    }
+    [follow_up] = world.queue.pending  # the job asked for the rest to be done
+    assert (follow_up.account_id, follow_up.pull) == (account.id, False)
+    [second] = world.run_jobs()
+    assert second.outcome.value == "done"
+    assert {e.crm_activity_id for e in world.events()} == made
+    assert len(world.events()) == 10
+    assert {link.activity_id for link in world.links(account.id)} == made

@@ -163,6 +163,26 @@ class World:
             self.services, SettingsRules(self.services), Channels(self.services), _NoOAuth()
         )
 
+    def use_engine(
+        self,
+        config: EngineConfig,
+        wrap: Callable[[CalendarProvider], CalendarProvider] | None = None,
+    ) -> None:
+        """Run jobs with another engine config, each provider passed through `wrap`."""
+
+        def open_provider(account: Account) -> CalendarProvider:
+            provider = self.backend.open(account)
+            return wrap(provider) if wrap is not None else provider
+
+        self.config = config
+        self.job = SyncJob(
+            storage=self.storage,
+            clock=self.clock,
+            open_provider=open_provider,
+            queue=self.queue,
+            config=config,
+        )
+
     # -- people and accounts -------------------------------------------------------------------
 
     def add_user(self, user_id: str) -> CalendarUser:
@@ -295,7 +315,9 @@ class World:
 
     def _enqueue(self, account_ids: list[str], *, pull: bool = True) -> None:
         for account_id in account_ids:
-            key, at = coalesced(account_id, self.clock.now(), CONFIG.coalesce_window, pull=pull)
+            key, at = coalesced(
+                account_id, self.clock.now(), self.config.coalesce_window, pull=pull
+            )
             self.queue.enqueue_sync(account_id, key=key, at=at, pull=pull)
 
     def sync(self) -> list[JobResult]:

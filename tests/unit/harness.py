@@ -105,6 +105,8 @@ class CountingProvider:
         self.tripwire = tripwire or Tripwire()
         self.pages = self.writes = self.write_calls = self.gets = 0
         self.on_page: Callable[[ChangePage], None] | None = None
+        # Called before each write call (e.g. to let a fake clock run as pacing would).
+        self.on_write: Callable[[Sequence[EventWrite]], None] | None = None
 
     def calendars(self) -> list[CalendarInfo]:
         return self.tripwire.call(self.inner.calendars)
@@ -128,6 +130,8 @@ class CountingProvider:
         return self.tripwire.call(lambda: self.inner.get(calendar_id, event_id))
 
     def write(self, calendar_id: str, writes: Sequence[EventWrite]) -> list[WriteResult]:
+        if self.on_write is not None:
+            self.on_write(writes)
         self.write_calls += 1
         self.writes += len(writes)
         return self.tripwire.call(lambda: self.inner.write(calendar_id, writes))

@@ -57,7 +57,13 @@ settings.register_profile(
 )
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 PROFILE = settings.get_profile("long" if LONG else "ci")
-MACHINE = replace(CONFIG, push_batch=4, txn_items=3, lease_ttl=timedelta(minutes=1))
+MACHINE = replace(
+    CONFIG,
+    push_batch=4,
+    txn_items=3,
+    lease_ttl=timedelta(minutes=1),
+    job_budget=timedelta(seconds=50),
+)
 METHODS = ("events.list", "events.insert", "events.update", "events.delete", "events.move", "*")
 FIELDS = ("subject", "location", "description", "busy", "when")
 SETTINGS = ("calendar", "task", "one_way", "deal", "skip", "only_me", "default", "stop")

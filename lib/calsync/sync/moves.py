@@ -86,9 +86,13 @@ class Moves:
         return sorted(found)
 
     def run(self) -> None:
+        moved_any = False
         for _ in range(_PASSES):
             batches = 0
             for batch in chunks(self._pending(), self.batch):
+                if moved_any:
+                    self.ctx.budget.check()  # between two batches (the first always goes)
+                moved_any = True
                 batches += 1
                 self._batch(batch)
             if not batches:

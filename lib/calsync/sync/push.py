@@ -55,7 +55,9 @@ class Push:
         self.lease = ctx.lease
         self.batch = batch
         self.max_attempts = max_attempts
+        self.budget = ctx.budget
         self.report = PushReport()
+        self._batches = 0  # batches pushed by this job (the first always goes)
         self._items: OrderedDict[tuple[LinkedItemKind, str], LinkedItem | None] = OrderedDict()
 
     def outbox(self) -> PushReport:
@@ -77,6 +79,9 @@ class Push:
             self._push(batch, synthetic=True)
 
     def _push(self, items: Sequence[Item], *, synthetic: bool) -> None:
+        if self._batches:
+            self.budget.check()  # between two batches: everything so far is recorded
+        self._batches += 1
         session = self.storage.session()
         ids = [item.activity_id for item in items]
         activities = session.activities.get_many(self.scope.company_id, ids)
