@@ -178,3 +178,32 @@ def test_an_account_removed_and_connected_again_ties_its_items_back(world: World
     world.crm_update(imported_id, subject="Dentist (moved)")
     world.sync()
     assert sorted(e.summary for e in world.events()) == ["Dentist (moved)", "Mine"]
+
+
+def test_turning_the_deal_and_contact_block_on_writes_it_into_existing_events(
+    world: World,
+) -> None:
+    account = world.connect(include_deal_and_contact=False)
+    world.link_item(
+        LinkedItem(
+            kind=LinkedItemKind.DEAL, id="d7", company_id=COMPANY, name="Acme", owner_id="ann"
+        )
+    )
+    activity = world.crm_create(public_description="Agenda", deal_id="d7")
+    theirs = world.cal_create(summary="Theirs", description="Their notes")
+    world.sync()
+    imported_id = world.imported_id(account, theirs.id)
+    world.crm_update(imported_id, deal_id="d7")
+    world.sync()
+    assert world.event_for(activity.id).description == "Agenda"
+    assert {e.id: e.description for e in world.events()}[theirs.id] == "Their notes"
+    world.change_settings(account.id, include_deal_and_contact=True)
+    world.sync()
+    block = f"{DELIMITER}\nDeal: Acme - https://crm.example.com/deals/d7"
+    descriptions = {e.id: e.description for e in world.events()}
+    assert world.event_for(activity.id).description == f"Agenda\n\n{block}"
+    assert descriptions[theirs.id] == f"Their notes\n\n{block}"
+    # the block never comes back into the CRM as text
+    assert world.activity(activity.id).public_description == "Agenda"
+    assert world.activity(imported_id).public_description == "Their notes"
+    assert world.conflicts(account.id) == []

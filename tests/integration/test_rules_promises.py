@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from calsync.domain import LinkedItem, LinkedItemKind
 from calsync.domain.rules import can_see_details
 from calsync.errors import ProviderUnavailable
-from calsync.ports import CalendarProvider, EventWrite, WriteResult
+from calsync.ports import CalendarProvider, ChangePage, EventWrite, WriteResult
+from calsync.sync.jobs import JobOutcome, JobResult
 
 from tests.integration.world import COMPANY, World
 
@@ -136,3 +137,47 @@ def test_an_export_longer_than_a_jobs_budget_is_finished_by_follow_ups_once(worl
     assert {e.crm_activity_id for e in world.events()} == made
     assert len(world.events()) == 10
     assert {link.activity_id for link in world.links(account.id)} == made
+
+
+class _Meanwhile:
+    """A calendar that, while the job lists it, has a second job for the account start."""
+
+    def __init__(self, inner: CalendarProvider, start: Callable[[], None]) -> None:
+        self.inner, self.start = inner, start
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def changes(
+        self, calendar_id: str, cursor: str | None, *, window_start: datetime
+    ) -> Iterator[ChangePage]:
+        self.start()
+        yield from self.inner.changes(calendar_id, cursor, window_start=window_start)
+
+
+def test_a_second_job_while_one_runs_is_busy_and_comes_back_soon(world: World) -> None:
+    """One job per account at a time, by the lease in storage (a Firestore transaction in the
+    emulators world): the second is told BUSY with a short wait, the first finishes."""
+    account = world.connect()
+    world.sync()
+    seconds: list[JobResult] = []
+
+    def second_job() -> None:
+        if not seconds:
+            seconds.append(world.job.run(account.id))
+
+    world.use_engine(
+        world.config, lambda provider: cast(CalendarProvider, _Meanwhile(provider, second_job))
+    )
+    activity = world.crm_create(subject="During the race")
+    first = world.job.run(account.id)
+    [second] = seconds
+    assert second.outcome is JobOutcome.BUSY
+    assert second.should_retry
+    assert second.retry_after is not None
+    assert 0 < second.retry_after <= world.config.busy_retry.total_seconds()
+    assert first.outcome is JobOutcome.DONE
+    assert world.account(account.id).sync.lease_holder is None
+    assert world.event_for(activity.id) is not None
+    again = world.job.run(account.id)  # the retried job finds the lease free
+    assert again.outcome is JobOutcome.DONE

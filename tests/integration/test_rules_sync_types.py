@@ -68,3 +68,35 @@ def test_switching_one_way_to_two_way_brings_existing_events_in(world: World) ->
     world.change_settings(account.id, sync_type="two_way")
     world.sync()
     assert world.activity(world.imported_id(account, event.id)) is not None
+
+
+def test_switching_two_way_to_one_way_keeps_existing_pairs_and_stops_imports(
+    world: World,
+) -> None:
+    account = world.connect()
+    mine = world.crm_create(subject="Mine")
+    theirs = world.cal_create(summary="Theirs")
+    world.sync()
+    imported_id = world.imported_id(account, theirs.id)
+    world.change_settings(account.id, sync_type="one_way")
+    world.sync()
+    assert world.activity(imported_id) is not None  # nothing already synced goes
+    pushed = world.event_for(mine.id)
+    assert pushed is not None
+    world.cal().update(pushed.calendar_id, pushed.id, location="Room 2")
+    world.cal().update(theirs.calendar_id, theirs.id, location="Cafe")
+    world.crm_update(imported_id, subject="Theirs (CRM)")
+    world.sync()
+    # the existing links still work both ways ...
+    assert world.activity(mine.id).location == "Room 2"
+    assert world.activity(imported_id).location == "Cafe"
+    assert {e.id: e.summary for e in world.events()}[theirs.id] == "Theirs (CRM)"
+    # ... but new calendar events are not brought in any more
+    new = world.cal_create(summary="New in the calendar")
+    world.sync()
+    assert world.activity(world.imported_id(account, new.id)) is None
+    # and a calendar deletion now unlinks and keeps the activity (the CRM is the source)
+    world.cal().delete(theirs.calendar_id, theirs.id)
+    world.sync()
+    assert world.activity(imported_id) is not None
+    assert world.conflicts(account.id) == []
