@@ -228,6 +228,19 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         ),
         ["DropLink"],
     ),
+    "removed while its type no longer syncs (calsync's own delete): link forgotten, kept": (
+        lambda: (
+            scope(export_types=("call",)),
+            RemovedEvent(id=event_id_for("a1"), calendar_id="cal"),
+            link(activity(), event()),
+            activity(),
+        ),
+        ["DropLink"],
+    ),
+    "deleted in the crm, the pair over on both sides: link forgotten": (
+        lambda: (*_past_pair(summary="Edited afterwards")[:3], None),
+        ["DropLink"],
+    ),
     "removed after a crm edit (two-way): deletion wins, recorded": (
         lambda: (
             scope(),

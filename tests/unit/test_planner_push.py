@@ -120,6 +120,20 @@ CASES: dict[str, tuple[Case, str | None, list[str]]] = {
         "DeleteEvent",
         [],
     ),
+    "deleted in the crm after the calendar moved the past pair into the future: event goes": (
+        lambda: (
+            scope(),
+            None,
+            link(activity(**PAST), event(**PAST), event_base=fields_from_event(event())),
+        ),
+        "DeleteEvent",
+        [],
+    ),
+    "deleted in the crm, the pair over: only unlinked": (
+        lambda: (scope(), None, link(activity(**PAST), event(**PAST))),
+        None,
+        ["DropLink", "ClearOutbox"],
+    ),
     "deleted before any push: nothing": (
         lambda: (scope(), None, None),
         None,
@@ -322,3 +336,20 @@ def test_a_stale_delete_of_a_type_no_longer_exported_merges_the_edit_first() -> 
     assert put.link.event_etag == '"4"'
     assert any(isinstance(a, QueuePush) for a in settled.actions)
     assert not any(isinstance(a, ClearOutbox) for a in settled.actions)
+
+
+@pytest.mark.parametrize("write_kind", ["delete", "update"])
+def test_a_stale_write_meeting_another_activitys_own_event_is_a_removal(write_kind: str) -> None:
+    """The import's event was deleted and calsync's create for activity a2 took its id: the
+    import's write must not touch a2's event (nor merge it into the import)."""
+    act, ev = imported(event_id_for("a2"))
+    theirs = event(event_id_for("a2"), crm_activity_id="a2", etag='"9"', summary="a2's own")
+    write: Any = (
+        DeleteEvent(ev.id, if_match='"1"')
+        if write_kind == "delete"
+        else UpdateEvent(ev.id, _fields(act), if_match='"1"')
+    )
+    pushed = None if write_kind == "delete" else act
+    settled = _outcome(write, WriteResult(Outcome.STALE, theirs), pushed, link(act, ev))
+    assert not any(isinstance(a, QueuePush | SaveActivity | PutLink) for a in settled.actions)
+    assert "DropLink" in kinds(settled.actions)

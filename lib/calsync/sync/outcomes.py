@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from calsync.domain.activity import Activity, ActivityOp, Origin
-from calsync.domain.event import RemovedEvent
-from calsync.domain.ids import event_id_for
+from calsync.domain.event import CalendarEvent, RemovedEvent
+from calsync.domain.ids import activity_id_from_event_id, event_id_for
 from calsync.domain.link import Link, Side
 from calsync.domain.mapping import fields_from_activity
 from calsync.domain.schedule import evolve
@@ -70,6 +70,9 @@ def plan_outcome(
         return Settled([_refusal(scope, activity_id, write, result.detail), clear])
     if isinstance(write, CreateEvent):
         return _created(scope, write, result=result, pushed=pushed, activity=activity, clear=clear)
+    if result.outcome is Outcome.STALE and _displaced(result.event, link):
+        # The id holds another activity's event now: this link's event is gone.
+        result = WriteResult(Outcome.GONE, detail="the event was replaced")
     if isinstance(write, DeleteEvent):
         return _deleted(scope, result, activity=activity, link=link, clear=clear)
     assert isinstance(write, UpdateEvent)
@@ -161,6 +164,14 @@ def _queues_push(actions: list[Action]) -> bool:
     return any(
         isinstance(a, QueuePush) or (isinstance(a, SaveActivity) and a.push_here) for a in actions
     )
+
+
+def _displaced(event: CalendarEvent | None, link: Link | None) -> bool:
+    """Whether `event`, which holds the link's event id, is another activity's own event (the
+    link's event was deleted, and calsync's create for that activity took the id again)."""
+    if event is None or link is None or event.crm_activity_id in (None, link.activity_id):
+        return False
+    return activity_id_from_event_id(event.id) == event.crm_activity_id
 
 
 def _is_ours(event_id: str, stamp: str | None, activity_id: str) -> bool:

@@ -84,17 +84,8 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
     if event.etag == link.event_etag and not reevaluate:
         # Nothing new: our own write coming back, or a change already taken.
         return []
-    if activity is None and (link.read_only or event.read_only):
-        # An occurrence cannot be deleted from the CRM (it was, while its calendar was not
-        # synced): it comes back, as a new import.
-        again = _unlinked(scope, event, None)
-        return again if any(isinstance(a, PutLink) for a in again) else [DropLink(link.activity_id)]
     if activity is None:
-        # Deleted in the CRM while the event lives on: the push deletes the event. A calendar
-        # edit made since the last sync loses to the deletion (recorded).
-        return _leaving(
-            scope, event, link, QueuePush(link.activity_id, "delete", link.activity_version)
-        )
+        return _deleted_in_crm(scope, event, link)
     if activity.owner_id != scope.user_id:
         # The activity changed hands in the CRM: the push takes it out of this calendar (a
         # calendar edit made since the last sync goes with it, recorded).
@@ -113,7 +104,7 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
         result = _merged(scope, event, link, activity)
         leaving: list[Action] = [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
         leaving += records(scope, activity.id, event.id, result)
-        lost = result.fields != fields_from_event(event) or crm_only_content(activity)
+        lost = result.fields != fields_from_event(event) or crm_work(scope, activity, link)
         if lost or unsynced(activity, link):
             leaving.append(deletion_record(scope, activity.id, event.id, winner=Side.CALENDAR))
         return leaving
@@ -177,6 +168,10 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     if activity is None or not scope.owns(activity):
         # Gone on both sides (or the activity went to another user): forget the link.
         return [DropLink(link.activity_id)]
+    if activity.origin is Origin.CRM and activity.type not in scope.settings.export_types:
+        # Its type no longer syncs: the event went because calsync deleted it (a job that
+        # stopped before recording that, say); the activity stays.
+        return [DropLink(link.activity_id)]
     if link.base is not None and not any_future(scope.now, link.base, activity):
         # The past is left alone: the activity stays as it was.
         return [DropLink(link.activity_id)]
@@ -199,6 +194,22 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     return actions
 
 
+def _deleted_in_crm(scope: Scope, event: CalendarEvent, link: Link) -> list[Action]:
+    if link.read_only or event.read_only:
+        # An occurrence cannot be deleted from the CRM (it was, while its calendar was not
+        # synced): it comes back, as a new import.
+        again = _unlinked(scope, event, None)
+        return again if any(isinstance(a, PutLink) for a in again) else [DropLink(link.activity_id)]
+    if not any_future(scope.now, event, link.base):
+        # The pair over on both sides: the past is left alone.
+        return [DropLink(link.activity_id)]
+    # The event lives on: the push deletes it. A calendar edit made since the last sync loses
+    # to the deletion (recorded).
+    return _leaving(
+        scope, event, link, QueuePush(link.activity_id, "delete", link.activity_version)
+    )
+
+
 def _leaving(scope: Scope, event: CalendarEvent, link: Link, push: QueuePush) -> list[Action]:
     """The event is about to leave the calendar (its activity was deleted or given away): the
     link remembers the event as it is now, so the push's If-Match holds, and a calendar edit
@@ -206,6 +217,8 @@ def _leaving(scope: Scope, event: CalendarEvent, link: Link, push: QueuePush) ->
     seen = evolve(link, updated_at=scope.now, **event_marks(event))
     actions: list[Action] = [PutLink(seen), push]
     if calendar_changed(event, link):
+        # (kept as the event's side of the pair: e.g. moved into the future, it is still live)
+        actions[0] = PutLink(evolve(seen, event_base=fields_from_event(event)))
         actions.append(deletion_record(scope, link.activity_id, event.id, winner=Side.CRM))
     return actions
 
@@ -244,6 +257,9 @@ def unsynced(activity: Activity, link: Link) -> bool:
     return activity.version > link.activity_version
 
 
-def crm_only_content(activity: Activity) -> bool:
-    """Whether the activity holds what only the CRM has: a note, linked items, done."""
-    return bool(activity.note or activity.linked_item_ids or activity.done)
+def crm_work(scope: Scope, activity: Activity, link: Link) -> bool:
+    """Whether an imported activity holds what only the CRM has: a note, linked items, done,
+    another type than imports get, a visibility the CRM user chose."""
+    chosen = not follows_policy(activity, scope.settings, link.base, link.visibility_given)
+    other_type = activity.type != scope.settings.import_as_type
+    return bool(activity.note or activity.linked_item_ids or activity.done or other_type or chosen)

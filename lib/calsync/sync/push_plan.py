@@ -17,7 +17,6 @@ from calsync.domain.mapping import (
     content_hash,
     event_content,
     fields_from_activity,
-    is_future,
 )
 from calsync.ports import CreateEvent, DeleteEvent, UpdateEvent
 from calsync.sync.actions import ClearOutbox, DropLink, PushStep, Scope
@@ -49,7 +48,8 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
         if link is None:
             # Deleted in the CRM before it was ever pushed: nothing to undo.
             return PushStep(None, [clear])
-        if link.read_only or (link.base is not None and not is_future(link.base, scope.now)):
+        over = link.base is not None and not any_future(scope.now, link.base, link.event_base)
+        if link.read_only or over:
             # Occurrences are never written, and the past is left alone.
             return PushStep(None, [DropLink(activity_id), clear])
         # Deleted in the CRM: its event goes too, if it is still as we last saw it (a calendar
