@@ -226,6 +226,7 @@ def engine_job(ctx: ServiceContext) -> RunJob:
         crm_base_url=settings.crm_base_url,
         poll_interval=settings.poll_interval,
         coalesce_window=settings.coalesce_window,
+        job_budget=settings.job_budget,
     )
     job = SyncJob(
         storage=ctx.storage,

@@ -20,6 +20,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from calsync.errors import ConfigurationError
+from calsync.sync.engine_config import LEASE_TTL
 
 PLACEHOLDERS = frozenset({"", "changethis", "changeme", "change-me", "secret", "placeholder"})
 
@@ -106,6 +107,10 @@ class Settings(BaseSettings):
     channel_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=3600)
     channel_renew_before_seconds: int = Field(default=24 * 3600, ge=60)
     outbox_grace_seconds: int = Field(default=600, ge=10)
+    # How long one sync job works before it stops between two batches and leaves the rest to
+    # a follow-up job (sync/budget.py); shorter than the account lease (LEASE_TTL), which the
+    # worker's timeout and the task dispatch deadline match.
+    job_budget_seconds: int = Field(default=480, gt=0)
     fanout_page_size: int = Field(default=200, ge=1, le=450)
     fanout_max_accounts: int = Field(default=50_000, ge=1)
     fanout_concurrency: int = Field(default=8, ge=1, le=64)
@@ -141,6 +146,14 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("job_budget_seconds")
+    @classmethod
+    def _inside_the_lease(cls, value: int) -> int:
+        lease = int(LEASE_TTL.total_seconds())
+        if value >= lease:
+            raise ValueError(f"must be shorter than the sync lease ({lease} s)")
         return value
 
     @field_validator("local_key")
@@ -210,6 +223,10 @@ class Settings(BaseSettings):
     @property
     def outbox_grace(self) -> timedelta:
         return timedelta(seconds=self.outbox_grace_seconds)
+
+    @property
+    def job_budget(self) -> timedelta:
+        return timedelta(seconds=self.job_budget_seconds)
 
     @property
     def oauth_state_ttl(self) -> timedelta:

@@ -1,5 +1,6 @@
 """The rule tests' world on the Google simulator: the Google adapter, connected through the real
-consent flow, for every user; storage in memory (until the Firestore adapter is on main).
+consent flow, for every user; storage is what the caller passes (the `world` fixture passes
+FirestoreStorage on the Firestore emulator; MemoryStorage when none is given).
 
 One thing differs from the memory world: time. The rule tests move a settable clock (the
 engine's "now", the CRM's `updated_at`), while the simulator stamps each event's `updated`

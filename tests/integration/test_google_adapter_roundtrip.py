@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from calsync.domain.ids import imported_activity_id
-
 from tests.fixtures.google import GoogleSim
 from tests.integration.google_world import GoogleBackend, google_world
 from tests.integration.world import World
@@ -61,7 +59,7 @@ def test_the_organizer_a_calendar_event_lists_is_not_imported(world: World) -> N
     account = world.connect()
     event = world.cal_create(summary="Lunch", attendees=(OWNER, "bob@example.com"))
     world.sync()
-    activity_id = imported_activity_id(account.id, event.id)
+    activity_id = world.imported_id(account, event.id)
     imported = world.activity(activity_id)
     assert imported is not None
     assert imported.attendees == ("bob@example.com",)
@@ -98,7 +96,7 @@ def test_a_crm_edit_keeps_the_events_own_end_zone(google: GoogleSim) -> None:
     }
     made = events.insert(calendarId=OWNER, body=body).execute()
     world.sync()
-    world.crm_update(imported_activity_id(account.id, made["id"]), location="JFK T4")
+    world.crm_update(world.imported_id(account, made["id"]), location="JFK T4")
     world.sync()
     raw = events.get(calendarId=OWNER, eventId=made["id"]).execute()
     assert raw["location"] == "JFK T4"

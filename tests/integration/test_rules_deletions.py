@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from calsync.domain import LinkState
-from calsync.domain.ids import imported_activity_id
+from datetime import timedelta
+
+import pytest
+from calsync.domain import LinkState, Side
 
 from tests.integration.world import World
 
@@ -29,7 +31,7 @@ def test_two_way_calendar_deletion_deletes_the_activity(world: World) -> None:
     world.cal().delete(event.calendar_id, event.id)
     world.sync()
     assert world.activity(activity.id) is None
-    assert world.activity(imported_activity_id(account.id, event.id)) is None
+    assert world.activity(world.imported_id(account, event.id)) is None
     assert world.links(account.id) == []
 
 
@@ -72,3 +74,43 @@ def test_a_deletion_beats_an_edit_made_on_the_other_side_and_says_so(world: Worl
     world.sync()
     assert world.activity(activity.id) is None
     assert [c.field for c in world.conflicts(account.id)] == ["deleted"]
+
+
+@pytest.mark.parametrize("pull_first", [False, True], ids=["push-first", "pull-first"])
+def test_a_crm_deletion_beats_a_calendar_edit_made_meanwhile_and_says_so(
+    world: World, pull_first: bool
+) -> None:
+    """Push first: the deletion's push-only job meets the edit (If-Match, 412). Pull first: a
+    notification's job sees the edit, then pushes the deletion. Either way the deletion wins
+    and the lost calendar edit is recorded, as the opposite direction is."""
+    account = world.connect()
+    activity = world.crm_create(subject="Plan")
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    world.clock.advance(timedelta(minutes=1))
+    world.cal().update(event.calendar_id, event.id, summary="Plan (calendar)", location="Room 9")
+    world.crm_delete(activity.id)
+    if pull_first:
+        world.sync()
+    else:
+        [job] = world.run_jobs()
+        assert job.outcome.value == "done"
+    assert world.events() == []
+    [decision] = world.conflicts(account.id)
+    assert (decision.field, decision.winner) == ("deleted", Side.CRM)
+    assert (decision.crm_value, decision.calendar_value) == ("deleted", "edited")
+    assert "deleted in the CRM" in decision.reason
+    assert world.links(account.id) == []
+    world.sync()
+    assert len(world.conflicts(account.id)) == 1  # recorded once
+
+
+def test_a_crm_deletion_of_an_unchanged_event_records_nothing(world: World) -> None:
+    account = world.connect()
+    activity = world.crm_create(subject="Plan")
+    world.sync()
+    world.crm_delete(activity.id)
+    world.sync()
+    assert world.events() == []
+    assert world.conflicts(account.id) == []

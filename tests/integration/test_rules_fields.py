@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from calsync.domain.ids import imported_activity_id
-
 from tests.integration.world import World
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -56,7 +54,7 @@ def test_calendar_fields_reach_the_activity(world: World) -> None:
         conference_url="https://meet.example.com/pitch",
     )
     world.sync()
-    activity = world.activity(imported_activity_id(account.id, event.id))
+    activity = world.activity(world.imported_id(account, event.id))
     assert activity is not None
     assert (activity.subject, activity.location, activity.public_description) == (
         "Pitch",
@@ -87,7 +85,7 @@ def test_all_day_stays_all_day_both_ways(world: World) -> None:
         day + timedelta(days=1),
         None,
     )
-    imported = world.activity(imported_activity_id(account.id, event.id))
+    imported = world.activity(world.imported_id(account, event.id))
     assert imported is not None
     assert (imported.start_date, imported.end_date, imported.start) == (day, day, None)
     assert isinstance(imported.start_date, date)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from calsync.domain import AccountStatus, LinkedItem, LinkedItemKind
 from calsync.domain.details import DELIMITER
-from calsync.domain.ids import imported_activity_id
 
 from tests.integration.world import COMPANY, World
 
@@ -56,7 +57,7 @@ def test_a_changed_calendar_leaves_imported_events_where_the_user_put_them(world
     account = world.connect()
     event = world.cal_create(summary="My own event")
     world.sync()
-    activity_id = imported_activity_id(account.id, event.id)
+    activity_id = world.imported_id(account, event.id)
     crm_calendar = world.cal().add_calendar("CRM activities")
     world.change_settings(account.id, calendar_id=crm_calendar)
     world.sync()
@@ -134,6 +135,7 @@ def test_a_withdrawn_authorization_shows_needs_reauthorization(world: World) -> 
     shown = world.account(account.id)
     assert shown.status is AccountStatus.NEEDS_REAUTH
     assert shown.error is not None
+    assert shown.error.code == "needs_reauth"  # the same code the services record
     assert "reconnect" in shown.error.message
     calls = len(world.results)
     world.sync()  # no retry storm: the account is no longer synced until reconnected
@@ -148,3 +150,60 @@ def test_the_account_shows_its_last_successful_sync(world: World) -> None:
     assert shown.error is None
     assert shown.sync.next_check_at is not None
     assert shown.sync.next_check_at > shown.sync.last_synced_at
+
+
+def test_an_account_removed_and_connected_again_ties_its_items_back(world: World) -> None:
+    """Removing forgets links and decisions but keeps the activities; the same user connecting
+    the same calendar again (a new account) finds them: nothing is imported or created twice."""
+    first = world.connect()
+    event = world.cal_create(summary="Dentist")
+    mine = world.crm_create(subject="Mine")
+    world.sync()
+    imported_id = world.imported_id(first, event.id)
+    world.remove(first.id)
+    assert world.links(first.id) == []
+    assert world.activity(imported_id) is not None  # the activities stay in the CRM
+    world.clock.advance(timedelta(minutes=1))
+    world.cal().update(event.calendar_id, event.id, location="Room 2")  # while disconnected
+    again = world.connect()
+    assert again.id != first.id
+    world.sync()
+    assert sorted(a.subject for a in world.activities()) == ["Dentist", "Mine"]
+    assert sorted(e.summary for e in world.events()) == ["Dentist", "Mine"]
+    assert world.imported_id(again, event.id) == imported_id
+    tied = world.activity(imported_id)
+    assert tied is not None
+    assert (tied.location, tied.source_account_id) == ("Room 2", again.id)
+    assert {link.activity_id for link in world.links(again.id)} == {imported_id, mine.id}
+    world.crm_update(imported_id, subject="Dentist (moved)")
+    world.sync()
+    assert sorted(e.summary for e in world.events()) == ["Dentist (moved)", "Mine"]
+
+
+def test_turning_the_deal_and_contact_block_on_writes_it_into_existing_events(
+    world: World,
+) -> None:
+    account = world.connect(include_deal_and_contact=False)
+    world.link_item(
+        LinkedItem(
+            kind=LinkedItemKind.DEAL, id="d7", company_id=COMPANY, name="Acme", owner_id="ann"
+        )
+    )
+    activity = world.crm_create(public_description="Agenda", deal_id="d7")
+    theirs = world.cal_create(summary="Theirs", description="Their notes")
+    world.sync()
+    imported_id = world.imported_id(account, theirs.id)
+    world.crm_update(imported_id, deal_id="d7")
+    world.sync()
+    assert world.event_for(activity.id).description == "Agenda"
+    assert {e.id: e.description for e in world.events()}[theirs.id] == "Their notes"
+    world.change_settings(account.id, include_deal_and_contact=True)
+    world.sync()
+    block = f"{DELIMITER}\nDeal: Acme - https://crm.example.com/deals/d7"
+    descriptions = {e.id: e.description for e in world.events()}
+    assert world.event_for(activity.id).description == f"Agenda\n\n{block}"
+    assert descriptions[theirs.id] == f"Their notes\n\n{block}"
+    # the block never comes back into the CRM as text
+    assert world.activity(activity.id).public_description == "Agenda"
+    assert world.activity(imported_id).public_description == "Their notes"
+    assert world.conflicts(account.id) == []

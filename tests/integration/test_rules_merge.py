@@ -91,3 +91,41 @@ def test_attendees_added_on_both_sides_are_all_kept(world: World) -> None:
     expected = ("a@example.com", "b@example.com", "c@example.com")
     assert world.activity(activity.id).attendees == expected
     assert world.event_for(activity.id).attendees == expected
+
+
+def test_the_later_change_is_judged_per_field_on_the_crm_side(world: World) -> None:
+    """CRM location at t1, calendar location at t2, CRM subject at t3: the calendar's location
+    is the later one, although the activity as a whole changed last."""
+    account_id, activity_id, event_id = _synced(world)
+    world.crm_update(activity_id, location="Room CRM")
+    world.clock.advance(timedelta(minutes=1))
+    world.cal().update(world.cal().email, event_id, location="Room calendar")
+    world.clock.advance(timedelta(minutes=1))
+    world.crm_update(activity_id, subject="Kickoff (CRM)")
+    world.sync()
+    activity, event = world.activity(activity_id), world.event_for(activity_id)
+    assert activity is not None
+    assert event is not None
+    assert (activity.subject, activity.location) == ("Kickoff (CRM)", "Room calendar")
+    assert (event.summary, event.location) == ("Kickoff (CRM)", "Room calendar")
+    [decision] = world.conflicts(account_id)
+    assert (decision.field, decision.winner) == ("location", Side.CALENDAR)
+
+
+def test_the_calendar_side_is_judged_by_the_events_one_time(world: World) -> None:
+    """Calendar location at t1, CRM location at t2, calendar subject at t3: Google tells only
+    when the event last changed (t3), so its location counts as the later one. The documented
+    limit of the rule: the CRM's location loses, and the decision says so."""
+    account_id, activity_id, event_id = _synced(world)
+    world.cal().update(world.cal().email, event_id, location="Room calendar")
+    world.clock.advance(timedelta(minutes=1))
+    world.crm_update(activity_id, location="Room CRM")
+    world.clock.advance(timedelta(minutes=1))
+    world.cal().update(world.cal().email, event_id, summary="Kickoff (calendar)")
+    world.sync()
+    activity = world.activity(activity_id)
+    assert activity is not None
+    assert (activity.subject, activity.location) == ("Kickoff (calendar)", "Room calendar")
+    [decision] = world.conflicts(account_id)
+    assert (decision.field, decision.winner) == ("location", Side.CALENDAR)
+    assert (decision.crm_value, decision.calendar_value) == ("Room CRM", "Room calendar")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from calsync.domain.ids import imported_activity_id
 from calsync.errors import ReadOnly
 
 from tests.integration.world import World
@@ -24,20 +23,25 @@ def test_occurrences_arrive_one_by_one_and_read_only(world: World) -> None:
     expected = [world.at(24 * day) for day in (1, 8, 15)]
     ids = _series(world)
     world.sync()
-    activities = [world.activity(imported_activity_id(account.id, i)) for i in ids]
+    activities = [world.activity(world.imported_id(account, i)) for i in ids]
     assert all(a is not None and a.read_only and a.subject == "Standup" for a in activities)
     assert sorted(a.start for a in activities if a and a.start) == expected
 
 
 def test_editing_or_deleting_an_occurrence_in_the_crm_is_refused(world: World) -> None:
+    """Through the product's activities API: the refusal says why, and changes nothing."""
     account = world.connect()
     [first, *_] = _series(world)
     world.sync()
-    activity_id = imported_activity_id(account.id, first)
+    activity_id = world.imported_id(account, first)
+    before = world.activity(activity_id)
+    with pytest.raises(ReadOnly, match="recurring calendar event"):
+        world.activities_api.patch(world.user(), activity_id, {"subject": "Mine now"})
     with pytest.raises(ReadOnly):
-        world.crm_update(activity_id, subject="Mine now")
-    with pytest.raises(ReadOnly):
-        world.crm_delete(activity_id)
+        world.activities_api.delete(world.user(), activity_id)
+    assert world.activity(activity_id) == before
+    world.sync()
+    assert world.activity(activity_id) == before
 
 
 def test_a_changed_occurrence_updates_its_activity(world: World) -> None:
@@ -46,7 +50,7 @@ def test_a_changed_occurrence_updates_its_activity(world: World) -> None:
     world.sync()
     world.cal().update(world.cal().email, second, summary="Standup (moved)", location="Room 9")
     world.sync()
-    activity = world.activity(imported_activity_id(account.id, second))
+    activity = world.activity(world.imported_id(account, second))
     assert activity is not None
     assert (activity.subject, activity.location, activity.read_only) == (
         "Standup (moved)",
@@ -61,7 +65,7 @@ def test_removing_one_occurrence_removes_its_activity(world: World) -> None:
     world.sync()
     world.cal().delete(world.cal().email, ids[1])
     world.sync()
-    remaining = [world.activity(imported_activity_id(account.id, i)) is not None for i in ids]
+    remaining = [world.activity(world.imported_id(account, i)) is not None for i in ids]
     assert remaining == [True, False, True]
 
 
@@ -77,5 +81,5 @@ def test_removing_the_series_removes_all_its_activities(world: World, sync_type:
     world.cal().delete_series(world.cal().email, series)
     world.clock.advance(timedelta(minutes=1))
     world.sync()
-    assert all(world.activity(imported_activity_id(account.id, i)) is None for i in ids)
+    assert all(world.activity(world.imported_id(account, i)) is None for i in ids)
     assert world.links(account.id) == []

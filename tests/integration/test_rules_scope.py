@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from calsync.domain.ids import imported_activity_id
+import pytest
 
 from tests.integration.world import World
 
@@ -43,8 +43,8 @@ def test_only_future_items_are_synced(world: World) -> None:
     future_event = world.cal_create(hours=5, summary="Coming up")
     world.sync()
     assert world.event_for(past_activity.id) is None
-    assert world.activity(imported_activity_id(account.id, past_event.id)) is None
-    assert world.activity(imported_activity_id(account.id, future_event.id)) is not None
+    assert world.activity(world.imported_id(account, past_event.id)) is None
+    assert world.activity(world.imported_id(account, future_event.id)) is not None
 
 
 def test_edits_to_past_items_are_not_propagated(world: World) -> None:
@@ -75,3 +75,62 @@ def test_notes_stay_in_the_crm_and_the_public_description_goes_out(world: World)
     back = world.activity(activity.id)
     assert back is not None
     assert (back.public_description, back.note) == ("Agenda: pricing, terms", "Client is unhappy")
+
+
+@pytest.mark.parametrize("push_first", [False, True], ids=["pulled", "met-by-a-crm-edit"])
+def test_a_calendar_move_into_the_past_reaches_the_activity(world: World, push_first: bool) -> None:
+    """The pair was still to come: the move across "now" is a change like any other. Pulled, it
+    moves the activity; met by a CRM edit's push first (412), the two merge."""
+    account = world.connect()
+    activity = world.crm_create(subject="Planned", hours=24)
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    start, end = world.at(-3), world.at(-2)
+    world.cal().update(event.calendar_id, event.id, start=start, end=end)
+    world.clock.advance(timedelta(minutes=1))
+    if push_first:
+        world.crm_update(activity.id, subject="Planned (agenda changed)")
+        world.run_jobs()
+    else:
+        world.sync()
+        world.crm_update(activity.id, subject="Edited once over")
+        world.sync()
+    moved, now = world.activity(activity.id), world.event_for(activity.id)
+    assert moved is not None
+    assert now is not None
+    assert (moved.start, moved.end) == (start, end)
+    assert (now.start, now.end) == (start, end)
+    if push_first:  # both changes kept
+        assert moved.subject == now.summary == "Planned (agenda changed)"
+    else:  # then both sides were over: that edit stays in the CRM
+        assert (moved.subject, now.summary) == ("Edited once over", "Planned")
+    assert world.conflicts(account.id) == []
+
+
+def test_a_crm_move_into_the_past_reaches_the_event(world: World) -> None:
+    world.connect()
+    activity = world.crm_create(subject="Planned", hours=24)
+    world.sync()
+    start, end = world.at(-3), world.at(-2)
+    world.crm_update(activity.id, start=start, end=end)
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    assert (event.start, event.end) == (start, end)
+    world.cal().update(event.calendar_id, event.id, summary="Renamed once over")
+    world.sync()
+    assert world.activity(activity.id).subject == "Planned"  # over on both sides now
+
+
+def test_a_past_item_moved_into_the_future_syncs_again(world: World) -> None:
+    world.connect()
+    activity = world.crm_create(subject="Soon", hours=2)
+    world.sync()
+    world.clock.advance(timedelta(hours=4))  # over
+    start, end = world.at(20), world.at(21)
+    world.crm_update(activity.id, subject="Rescheduled", start=start, end=end)
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    assert (event.summary, event.start, event.end) == ("Rescheduled", start, end)

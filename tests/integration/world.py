@@ -3,43 +3,60 @@
 Rule tests act only through this interface, so the same tests run over any adapters:
 
 - CRM user: `crm_create`, `crm_update`, `crm_delete` (through `sync/outbox.py` in one storage
-  transaction each, then a job request per account, exactly as the activities API does; edits
-  of read-only activities are refused with ReadOnly), `link_item`.
-- Settings (as the HTTP layer saves them): `connect`, `change_settings`, `stop`, `resume`.
+  transaction each, with each field's CRM change time stamped, then a push-only job request
+  per account, exactly as the activities API stores a change; they are raw writes: what the
+  API refuses, e.g. edits of read-only activities, is tested through `activities_api`, the
+  product's ActivityService), `link_item`.
+- Settings and accounts (as the HTTP layer saves them): `connect`, `change_settings`, `stop`,
+  `resume`; `remove` goes through the product's LifecycleService.
 - Calendar user: `cal(user)` is the `CalendarUser` of that user's calendar account
   (tests/contract/drivers.py); `event_template` builds events for it.
 - The engine: `sync()` runs every syncing account's job (as a notification or the polling tick
-  would) and then whatever the jobs enqueued, until the queue is empty.
-- Looking: `activity`, `activities`, `events`, `links`, `conflicts`, `account`.
+  would) and then whatever the jobs enqueued, until the queue is empty; `run_jobs()` only what
+  was asked for so far (e.g. a CRM change's push-only job).
+- Looking: `activity`, `activities`, `events`, `links`, `conflicts`, `account`, `imported_id`.
 
-A backend (`CalendarBackend`) supplies the calendar side: today `MemoryBackend`; the Google
-simulator with the Google adapter is added as a second parameter of the `world` fixture in
-tests/integration/conftest.py (with the Firestore emulator as its Storage).
+A backend (`CalendarBackend`) supplies the calendar side. The `world` fixture
+(tests/integration/conftest.py) runs every rule test twice: over MemoryStorage and the memory
+calendar (`MemoryBackend`), and over FirestoreStorage on the Firestore emulator with the Google
+adapter on the Google simulator (`google_world.GoogleBackend`).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from calsync.auth.keyring import LocalKeyring, generate_local_key
+from calsync.auth.vault import CredentialVault
 from calsync.clock import FakeClock
+from calsync.config import Settings
 from calsync.domain import (
     Account,
     AccountStatus,
     Activity,
     CalendarEvent,
     Conflict,
+    Credentials,
     Link,
     LinkedItem,
     SyncSettings,
     User,
 )
+from calsync.domain.activity import stamp_changes
+from calsync.domain.ids import imported_activity_id
 from calsync.domain.schedule import evolve
-from calsync.errors import NotFound, ReadOnly
-from calsync.ports import CalendarProvider, Storage, UnitOfWork
+from calsync.errors import NotFound
+from calsync.ports import CalendarProvider, Storage, TokenGrant, UnitOfWork
 from calsync.providers.memory import MemoryCalendarProvider
 from calsync.providers.memory_calendar import MemoryCalendarService
+from calsync.services.activities import ActivityService
+from calsync.services.channels import Channels
+from calsync.services.common import ServiceContext
+from calsync.services.lifecycle import LifecycleService
+from calsync.services.settings import SettingsRules
 from calsync.store.memory import MemoryStorage
 from calsync.sync.job import EngineConfig, SyncJob
 from calsync.sync.jobs import JobResult, request_job
@@ -77,19 +94,94 @@ class MemoryBackend:
         return MemoryCalendarProvider(self.service, account.email, page_size=self.page_size)
 
 
+class _BackendConnector:
+    """The backend as a CalendarConnector, for the credential vault of the services."""
+
+    def __init__(self, backend: CalendarBackend) -> None:
+        self.backend = backend
+
+    def open(
+        self,
+        account: Account,
+        credentials: Credentials,
+        on_refresh: Callable[[Credentials], None],
+    ) -> CalendarProvider:
+        return self.backend.open(account)
+
+
+class _NoOAuth:
+    """The rule tests never go through consent (the backends hold each user's tokens)."""
+
+    def authorization_url(self, *, state: str, code_challenge: str, login_hint: str | None) -> str:
+        raise AssertionError("no consent in the rule tests")
+
+    def exchange(self, code: str, code_verifier: str) -> TokenGrant:
+        raise AssertionError("no consent in the rule tests")
+
+    def revoke(self, credentials: Credentials) -> None:
+        raise AssertionError("the rule tests store no tokens to revoke")
+
+
 class World:
-    def __init__(self, storage: Storage, backend: CalendarBackend, clock: FakeClock) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        backend: CalendarBackend,
+        clock: FakeClock,
+        config: EngineConfig = CONFIG,
+    ) -> None:
         self.storage, self.backend, self.clock = storage, backend, clock
         self.queue = InlineTaskQueue()
+        self.config = config
         self.job = SyncJob(
             storage=storage,
             clock=clock,
             open_provider=backend.open,
             queue=self.queue,
-            config=CONFIG,
+            config=config,
         )
         self._cal: dict[str, CalendarUser] = {}
         self.results: list[JobResult] = []
+        keyring = LocalKeyring.from_base64(generate_local_key())
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            oauth_client_secret="rule-tests-secret",
+            local_key=generate_local_key(),
+            coalesce_seconds=config.coalesce_window.total_seconds(),
+        )
+        self.services = ServiceContext(
+            storage=storage,
+            clock=clock,
+            queue=self.queue,
+            keyring=keyring,
+            vault=CredentialVault(storage, keyring, _BackendConnector(backend)),
+            settings=settings,
+        )
+        # The product's use cases the rule tests go through where it matters.
+        self.activities_api = ActivityService(self.services)
+        self.lifecycle = LifecycleService(
+            self.services, SettingsRules(self.services), Channels(self.services), _NoOAuth()
+        )
+
+    def use_engine(
+        self,
+        config: EngineConfig,
+        wrap: Callable[[CalendarProvider], CalendarProvider] | None = None,
+    ) -> None:
+        """Run jobs with another engine config, each provider passed through `wrap`."""
+
+        def open_provider(account: Account) -> CalendarProvider:
+            provider = self.backend.open(account)
+            return wrap(provider) if wrap is not None else provider
+
+        self.config = config
+        self.job = SyncJob(
+            storage=self.storage,
+            clock=self.clock,
+            open_provider=open_provider,
+            queue=self.queue,
+            config=config,
+        )
 
     # -- people and accounts -------------------------------------------------------------------
 
@@ -121,6 +213,17 @@ class World:
         self.storage.session().accounts.put(account)
         self._enqueue([account.id])
         return account
+
+    def user(self, user_id: str = "ann") -> User:
+        found = self.storage.session().directory.user(COMPANY, user_id)
+        assert found is not None
+        return found
+
+    def remove(self, account_id: str) -> None:
+        """The user removes the account (services/lifecycle.py): links, outbox and decisions
+        are forgotten; the activities stay in the CRM."""
+        account = self.account(account_id)
+        self.lifecycle.remove(self.user(account.user_id), account_id)
 
     def account(self, account_id: str) -> Account:
         found = self.storage.session().accounts.get(account_id)
@@ -169,15 +272,15 @@ class World:
             "updated_at": now,
             **fields,
         }
-        activity = Activity.model_validate(values)
+        activity = stamp_changes(None, Activity.model_validate(values), now)  # as the API
         self._crm_write(activity, delete=False)
         return activity
 
     def crm_update(self, activity_id: str, **changes: Any) -> Activity:
         current = self._editable(activity_id)
-        changed = evolve(
-            current, version=current.version + 1, updated_at=self.clock.now(), **changes
-        )
+        now = self.clock.now()
+        changed = evolve(current, version=current.version + 1, updated_at=now, **changes)
+        changed = stamp_changes(current, changed, now)  # as the activities API does
         self._crm_write(changed, delete=False, previous_owner=current.owner_id)
         return changed
 
@@ -188,8 +291,6 @@ class World:
         current = self.activity(activity_id)
         if current is None:
             raise NotFound(activity_id)
-        if current.read_only:
-            raise ReadOnly("occurrences of recurring calendar events are edited in the calendar")
         return current
 
     def _crm_write(
@@ -214,7 +315,9 @@ class World:
 
     def _enqueue(self, account_ids: list[str], *, pull: bool = True) -> None:
         for account_id in account_ids:
-            request_job(self.queue, account_id, self.clock.now(), CONFIG.coalesce_window, pull=pull)
+            request_job(
+                self.queue, account_id, self.clock.now(), self.config.coalesce_window, pull=pull
+            )
 
     def sync(self) -> list[JobResult]:
         """Every syncing account syncs (as after a notification), then what jobs enqueued."""
@@ -279,6 +382,11 @@ class World:
         """The calendar user creates an event in their primary calendar."""
         event = self.event_template(user_id, hours=hours, **fields)
         return self._cal[user_id].create(event.calendar_id, event)
+
+    def imported_id(self, account: Account, event_id: str) -> str:
+        """The id of the activity an event of the account's calendar is imported as."""
+        assert account.settings is not None
+        return imported_activity_id(account, account.settings.calendar_id, event_id)
 
     def links(self, account_id: str) -> list[Link]:
         return list(self.storage.session().links.all(account_id))

@@ -73,7 +73,7 @@ def event(event_id: str = "", **changes: Any) -> CalendarEvent:
 def imported(event_id: str = "u1", **changes: Any) -> tuple[Activity, CalendarEvent]:
     """A calendar-born activity and its event."""
     made = activity(
-        imported_activity_id("acc", event_id),
+        imported_activity_id(ACCOUNT, "cal", event_id),
         origin=Origin.CALENDAR,
         source_account_id="acc",
         **changes,

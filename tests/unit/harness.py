@@ -12,6 +12,7 @@ from calsync.ports import (
     CalendarProvider,
     ChangePage,
     EventWrite,
+    Outcome,
     Storage,
     WatchChannel,
     WriteResult,
@@ -105,6 +106,10 @@ class CountingProvider:
         self.tripwire = tripwire or Tripwire()
         self.pages = self.writes = self.write_calls = self.gets = 0
         self.on_page: Callable[[ChangePage], None] | None = None
+        # Called before each write call (e.g. to let a fake clock run as pacing would).
+        self.on_write: Callable[[Sequence[EventWrite]], None] | None = None
+        # Kinds of write the calendar refuses for good, once each (as Google's 400 or 403).
+        self.refusals: list[type] = []
 
     def calendars(self) -> list[CalendarInfo]:
         return self.tripwire.call(self.inner.calendars)
@@ -128,9 +133,21 @@ class CountingProvider:
         return self.tripwire.call(lambda: self.inner.get(calendar_id, event_id))
 
     def write(self, calendar_id: str, writes: Sequence[EventWrite]) -> list[WriteResult]:
+        if self.on_write is not None:
+            self.on_write(writes)
         self.write_calls += 1
         self.writes += len(writes)
-        return self.tripwire.call(lambda: self.inner.write(calendar_id, writes))
+        refused = [self._refused(write) for write in writes]
+        sent = [write for write, no in zip(writes, refused, strict=True) if not no]
+        answers = iter(self.tripwire.call(lambda: self.inner.write(calendar_id, sent)))
+        rejection = WriteResult(Outcome.REJECTED, detail="the calendar refused this change")
+        return [rejection if no else next(answers) for no in refused]
+
+    def _refused(self, write: EventWrite) -> bool:
+        if type(write) in self.refusals:
+            self.refusals.remove(type(write))
+            return True
+        return False
 
     def watch(
         self, calendar_id: str, *, channel_id: str, address: str, token: str, ttl: timedelta

@@ -7,7 +7,7 @@ from typing import Any
 
 from calsync.domain import Activity, CalendarEvent, SyncSettings
 from calsync.domain.details import split_block, with_block
-from calsync.domain.ids import activity_id_from_event_id, imported_activity_id
+from calsync.domain.ids import activity_id_from_event_id, event_id_for, imported_activity_id
 from calsync.domain.mapping import fields_from_activity, fields_from_event
 from calsync.domain.schedule import evolve
 
@@ -25,6 +25,12 @@ class Users:
         self.rig = rig
         self.edits = Edits()
         self.counter = 0
+        # Activities holding the CRM user's work (made in the CRM, or given CRM-only content
+        # such as another type): none may vanish without a recorded decision, unless a user
+        # deleted it on purpose (`gone_on_purpose`: the CRM user, or the calendar user by
+        # deleting its event).
+        self.crm_work: set[str] = set()
+        self.gone_on_purpose: set[str] = set()
 
     def tick(self) -> None:
         self.rig.clock.advance(timedelta(seconds=1))
@@ -41,6 +47,21 @@ class Users:
 
     def live(self) -> list[CalendarEvent]:
         return [e for cal in (EMAIL, SECOND) for e in self.rig.events(cal)]
+
+    def unpushed(self) -> list[str]:
+        """The user's CRM activities never pushed: no link, and no event (even a deleted one)
+        has held their id."""
+        linked = {link.activity_id for link in self.rig.memory.session().links.all("acc")}
+        with self.rig.service.lock:
+            used = {i for cal in self.rig.service.calendars.values() for i in cal.events}
+        return [
+            a.id
+            for a in self.rig.activities()
+            if a.origin.value == "crm"
+            and a.owner_id == "ann"
+            and a.id not in linked
+            and event_id_for(a.id) not in used
+        ]
 
     def size(self) -> int:
         return len(self.rig.activities()) + len(self.live())
@@ -64,7 +85,7 @@ class Users:
         if self.activity(activity_id).origin.value == "crm":
             return ("crm", activity_id)
         for event in self.live():
-            if imported_activity_id("acc", event.id) == activity_id:
+            if imported_activity_id(self.rig.account, event.calendar_id, event.id) == activity_id:
                 return ("cal", event.id)
         return None
 
@@ -84,6 +105,7 @@ class Users:
         self.edits.record(
             ("crm", made.id), "crm", fields_from_activity(made, settings), made.updated_at
         )
+        self.crm_work.add(made.id)
         return made
 
     def crm_edit(self, activity_id: str, name: str) -> None:
@@ -94,11 +116,44 @@ class Users:
         item = self.item_of_activity(activity_id)
         settings = self.rig.account.settings
         assert settings is not None
+        if name == "type":
+            self.crm_work.add(activity_id)  # what only the CRM holds
         if item is not None:
             names = () if name == "type" else (name,)
             self.edits.record(
                 item, "crm", fields_from_activity(changed, settings), changed.updated_at, names
             )
+
+    def crm_visibility(self, activity_id: str) -> None:
+        """Everyone <-> only me (which the event shows as private)."""
+        self.tick()
+        current = self.activity(activity_id)
+        flipped = "everyone" if current.visibility.value == "only_me" else "only_me"
+        self._crm_touch(
+            activity_id, self.rig.crm_update(activity_id, visibility=flipped), "private"
+        )
+
+    def crm_attendee(self, activity_id: str, email: str) -> None:
+        """Add the guest, or remove them if invited already."""
+        self.tick()
+        current = self.activity(activity_id)
+        guests = tuple(sorted(set(current.attendees) ^ {email}))
+        self._crm_touch(
+            activity_id, self.rig.crm_update(activity_id, attendees=guests), "attendees"
+        )
+
+    def crm_reassign(self, activity_id: str) -> None:
+        """The activity is given to another CRM user: it leaves this calendar."""
+        self.tick()
+        self.rig.crm_update(activity_id, owner_id="bob")
+
+    def _crm_touch(self, activity_id: str, changed: Activity, name: str) -> None:
+        item = self.item_of_activity(activity_id)
+        settings = self.rig.account.settings
+        assert settings is not None
+        if item is not None:
+            fields = fields_from_activity(changed, settings)
+            self.edits.record(item, "crm", fields, changed.updated_at, (), also=(name,))
 
     def _crm_change(self, current: Activity, name: str) -> dict[str, Any]:
         if name == "busy":
@@ -120,6 +175,7 @@ class Users:
         self.tick()
         item = self.item_of_activity(activity_id)
         self.rig.crm_delete(activity_id)
+        self.gone_on_purpose.add(activity_id)
         if item is not None:
             twin = next((e for e in self.live() if self.item_of_event(e) == item), None)
             survivor = fields_from_event(twin) if twin is not None else None
@@ -164,6 +220,37 @@ class Users:
             names,
         )
 
+    def cal_attendee(self, event: CalendarEvent, email: str) -> None:
+        self.tick()
+        current = self.rig.service.live(event.calendar_id, event.id)
+        assert current is not None
+        guests = tuple(sorted(set(current.attendees) ^ {email}))
+        updated = self.rig.service.user_update(current.calendar_id, current.id, attendees=guests)
+        fields = fields_from_event(updated)
+        self.edits.record(
+            self.item_of_event(updated),
+            "cal",
+            fields,
+            self.rig.clock.now(),
+            (),
+            also=("attendees",),
+        )
+
+    def cal_take_id(self, activity_id: str, calendar_id: str) -> None:
+        """An event not made by calsync takes the id calsync derives for a CRM activity not
+        pushed yet (e.g. a copy imported from elsewhere): its create meets a 409."""
+        self.tick()
+        start = self.rig.clock.now() + timedelta(hours=30)
+        squatter = CalendarEvent(
+            id=event_id_for(activity_id),
+            calendar_id=calendar_id,
+            summary=self.value("subject"),
+            start=start,
+            end=start + timedelta(hours=1),
+        )
+        made = self.rig.service.user_create(calendar_id, squatter)
+        self.edits.record(("cal", made.id), "cal", fields_from_event(made), self.rig.clock.now())
+
     def _cal_change(self, event: CalendarEvent, name: str) -> dict[str, Any]:
         if name in ("busy", "private"):
             return {name: not getattr(event, name)}
@@ -192,10 +279,15 @@ class Users:
         assert settings is not None
         for each in gone:
             item = self.item_of_event(each)
-            owner = item[1] if item[0] == "crm" else imported_activity_id("acc", item[1])
+            owner = (
+                item[1]
+                if item[0] == "crm"
+                else imported_activity_id(self.rig.account, each.calendar_id, item[1])
+            )
             twin = self.rig.memory.session().activities.get("c", owner)
             survivor = fields_from_activity(twin, settings) if twin is not None else None
             self.edits.deleted(item, "cal", self.rig.clock.now(), survivor)
+            self.gone_on_purpose.add(owner)
 
 
 def changed_settings(current: SyncSettings, change: str) -> SyncSettings:

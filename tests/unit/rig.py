@@ -9,6 +9,7 @@ from typing import Any
 
 from calsync.clock import FakeClock
 from calsync.domain import Account, AccountStatus, Activity, CalendarEvent, SyncSettings
+from calsync.domain.activity import stamp_changes
 from calsync.domain.schedule import evolve
 from calsync.errors import ProviderError
 from calsync.ports import CalendarProvider, UnitOfWork
@@ -110,17 +111,17 @@ class Rig:
             "updated_at": now,
             **fields,
         }
-        activity = Activity.model_validate(values)
+        activity = stamp_changes(None, Activity.model_validate(values), now)  # as the API
         self._write(activity, delete=False)
         return activity
 
     def crm_update(self, activity_id: str, **changes: Any) -> Activity:
         current = self.memory.session().activities.get("c", activity_id)
         assert current is not None
-        changed = evolve(
-            current, version=current.version + 1, updated_at=self.clock.now(), **changes
-        )
-        self._write(changed, delete=False)
+        now = self.clock.now()
+        changed = evolve(current, version=current.version + 1, updated_at=now, **changes)
+        changed = stamp_changes(current, changed, now)  # as the activities API does
+        self._write(changed, delete=False, previous_owner=current.owner_id)
         return changed
 
     def crm_delete(self, activity_id: str) -> None:
@@ -128,9 +129,14 @@ class Rig:
         assert current is not None
         self._write(current, delete=True)
 
-    def _write(self, activity: Activity, *, delete: bool) -> None:
+    def _write(self, activity: Activity, *, delete: bool, previous_owner: str = "") -> None:
+        """As the activities API: the owner's syncing accounts hear of the change, and the
+        previous owner's too when it changed hands."""
+
         def work(uow: UnitOfWork) -> None:
             accounts = syncing_accounts(uow, "c", activity.owner_id)
+            if previous_owner and previous_owner != activity.owner_id:
+                accounts += syncing_accounts(uow, "c", previous_owner)
             (delete_activity if delete else save_activity)(
                 uow, activity, accounts, self.clock.now()
             )

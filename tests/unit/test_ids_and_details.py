@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from calsync.domain import LinkedItem, LinkedItemKind
+from calsync.domain import Account, LinkedItem, LinkedItemKind
 from calsync.domain.details import DELIMITER, render_block, split_block, with_block, without_block
 from calsync.domain.ids import (
     activity_id_from_event_id,
@@ -13,6 +13,7 @@ from calsync.domain.ids import (
     event_id_for,
     imported_activity_id,
 )
+from calsync.domain.schedule import evolve
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,14 +39,26 @@ def test_foreign_event_ids_lead_nowhere(event_id: str) -> None:
     assert activity_id_from_event_id(event_id) is None
 
 
-def test_imported_ids_are_deterministic_per_account_and_event() -> None:
-    first = imported_activity_id("acc1", "ev1")
-    assert first == imported_activity_id("acc1", "ev1")
-    assert first != imported_activity_id("acc2", "ev1")
-    assert first != imported_activity_id("acc1", "ev2")
-    assert activity_ids_for_event("acc1", "ev1") == [first]
+ANN = Account(id="acc1", company_id="c", user_id="ann", email="ann@example.com")
+
+
+def test_imported_ids_are_deterministic_per_user_calendar_and_event() -> None:
+    first = imported_activity_id(ANN, "cal", "ev1")
+    assert first == imported_activity_id(ANN, "cal", "ev1")
+    assert first.startswith("cal-")
+    assert len(first) == 44
+    # the same user connecting again (a new account id) gets the same ids: imports tie back
+    assert first == imported_activity_id(evolve(ANN, id="acc2"), "cal", "ev1")
+    assert first != imported_activity_id(evolve(ANN, user_id="bob"), "cal", "ev1")
+    assert first != imported_activity_id(evolve(ANN, company_id="other"), "cal", "ev1")
+    assert first != imported_activity_id(ANN, "other-cal", "ev1")
+    assert first != imported_activity_id(ANN, "cal", "ev2")
+    assert activity_ids_for_event(ANN, "cal", "ev1") == [first]
     ours = event_id_for("a1")
-    assert activity_ids_for_event("acc1", ours) == ["a1", imported_activity_id("acc1", ours)]
+    assert activity_ids_for_event(ANN, "cal", ours) == [
+        "a1",
+        imported_activity_id(ANN, "cal", ours),
+    ]
 
 
 def _item(kind: LinkedItemKind, item_id: str, name: str) -> LinkedItem:

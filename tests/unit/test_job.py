@@ -131,7 +131,7 @@ def test_a_refused_authorization_needs_reauth_without_retry_storm(where: str) ->
     account = rig.stored_account()
     assert account.status is AccountStatus.NEEDS_REAUTH
     assert account.error is not None
-    assert account.error.code == "reauthorize"
+    assert account.error.code == "needs_reauth"
     assert "reconnect" in account.error.message
     assert account.sync.next_check_at is None
     assert rig.run().outcome is JobOutcome.SKIPPED

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from calsync.domain import (
+    Account,
     Activity,
     CalendarEvent,
     LinkedItem,
@@ -16,6 +17,7 @@ from calsync.domain import (
     SyncSettings,
     Visibility,
 )
+from calsync.domain.activity import SYNCED_ATTRIBUTES, stamp_changes
 from calsync.domain.details import DELIMITER
 from calsync.domain.mapping import (
     activity_from_event,
@@ -32,6 +34,7 @@ from calsync.domain.schedule import evolve
 
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 SETTINGS = SyncSettings(calendar_id="cal")
+ACCOUNT = Account(id="acc", company_id="c", user_id="u", email="u@example.com")
 
 
 def activity(**changes: object) -> Activity:
@@ -126,9 +129,7 @@ def test_values_the_crm_cannot_hold_are_cut_to_fit() -> None:
         8000,
         None,
     )
-    imported = activity_from_event(
-        long, account_id="acc", company_id="c", user_id="u", settings=SETTINGS, now=T0
-    )
+    imported = activity_from_event(long, account=ACCOUNT, settings=SETTINGS, now=T0)
     assert imported is not None
     assert len(imported.subject) == 500
 
@@ -167,9 +168,7 @@ def test_imported_visibility_follows_the_options(
 
 def test_calendar_born_visibility_does_not_make_the_event_private() -> None:
     settings = evolve(SETTINGS, default_visibility=Visibility.ONLY_ME)
-    imported = activity_from_event(
-        event(), account_id="acc", company_id="c", user_id="u", settings=settings, now=T0
-    )
+    imported = activity_from_event(event(), account=ACCOUNT, settings=settings, now=T0)
     assert imported is not None
     assert imported.visibility is Visibility.ONLY_ME
     base = fields_from_event(event())
@@ -194,9 +193,7 @@ def test_a_calendar_born_activity_turning_private_gets_the_private_events_option
     settings = evolve(
         SETTINGS, private_events=PrivateEvents.EVERYONE, default_visibility=Visibility.ONLY_ME
     )
-    imported = activity_from_event(
-        event(), account_id="acc", company_id="c", user_id="u", settings=settings, now=T0
-    )
+    imported = activity_from_event(event(), account=ACCOUNT, settings=settings, now=T0)
     assert imported is not None
     base = fields_from_event(event())
     turned = apply_fields(imported, evolve(base, private=True), settings, base=base)
@@ -206,9 +203,7 @@ def test_a_calendar_born_activity_turning_private_gets_the_private_events_option
 
 def test_imports_are_read_only_for_occurrences_and_skip_private_when_asked() -> None:
     occurrence = event(recurring_event_id="s1", id="s1_20300108T090000Z")
-    imported = activity_from_event(
-        occurrence, account_id="acc", company_id="c", user_id="u", settings=SETTINGS, now=T0
-    )
+    imported = activity_from_event(occurrence, account=ACCOUNT, settings=SETTINGS, now=T0)
     assert imported is not None
     assert imported.read_only
     assert imported.type == SETTINGS.import_as_type
@@ -216,9 +211,7 @@ def test_imports_are_read_only_for_occurrences_and_skip_private_when_asked() -> 
     assert (
         activity_from_event(
             event(private=True),
-            account_id="acc",
-            company_id="c",
-            user_id="u",
+            account=ACCOUNT,
             settings=skip,
             now=T0,
         )
@@ -239,3 +232,20 @@ def test_the_future_only_rule() -> None:
     assert not is_future(activity(), T0 + timedelta(days=1, hours=1))
     day = activity(start=None, end=None, start_date=date(2030, 1, 7), end_date=date(2030, 1, 7))
     assert is_future(day, T0)
+
+
+def test_stamp_changes_notes_when_each_synced_field_changed() -> None:
+    first = datetime(2030, 1, 1, tzinfo=UTC)
+    made = stamp_changes(None, activity(), first)
+    assert made.changed_at == dict.fromkeys(SYNCED_ATTRIBUTES, first)
+    later = first + timedelta(minutes=5)
+    edited = evolve(made, location="Room 2", visibility="only_me", note="not synced")
+    stamped = stamp_changes(made, edited, later)
+    assert stamped.changed_at == {
+        **dict.fromkeys(SYNCED_ATTRIBUTES, first),
+        "location": later,
+        "private": later,
+    }
+    assert stamped.start is not None
+    moved = evolve(stamped, start=stamped.start + timedelta(minutes=10))
+    assert stamp_changes(stamped, moved, later + timedelta(1)).changed_at["when"] > later

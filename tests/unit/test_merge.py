@@ -109,3 +109,28 @@ def test_attendees_merge_as_a_set_without_conflicts() -> None:
     result = merge(BASE, crm, cal, crm_changed_at=EARLY, calendar_changed_at=LATE)
     assert result.fields.attendees == ("b@x.io", "c@x.io")
     assert result.decisions == ()
+
+
+def test_each_field_is_judged_by_its_own_crm_time() -> None:
+    """The activity changed last (its subject), but its location changed before the calendar's:
+    the calendar's location wins, the CRM's subject stays."""
+    crm = evolve(BASE, subject="crm", location="crm room")
+    calendar = evolve(BASE, location="calendar room")
+    result = merge(
+        BASE,
+        crm,
+        calendar,
+        crm_changed_at=LATE + timedelta(minutes=1),
+        calendar_changed_at=LATE,
+        crm_field_times={"location": EARLY, "subject": LATE + timedelta(minutes=1)},
+    )
+    assert (result.fields.subject, result.fields.location) == ("crm", "calendar room")
+    assert [(d.field, d.winner) for d in result.decisions] == [("location", Side.CALENDAR)]
+
+
+def test_a_field_without_its_own_time_is_judged_by_the_activitys() -> None:
+    crm, calendar = evolve(BASE, location="crm room"), evolve(BASE, location="calendar room")
+    result = merge(
+        BASE, crm, calendar, crm_changed_at=LATE, calendar_changed_at=EARLY, crm_field_times={}
+    )
+    assert result.fields.location == "crm room"

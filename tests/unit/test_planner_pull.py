@@ -14,13 +14,19 @@ from calsync.domain.schedule import evolve
 from calsync.sync.actions import PutLink, QueuePush, Record, RemoveActivity, SaveActivity
 from calsync.sync.planner import plan_change
 
-from tests.unit.builders import T0, activity, event, imported, kinds, link, scope
+from tests.unit.builders import ACCOUNT, T0, activity, event, imported, kinds, link, scope
 
 Case = Callable[[], tuple[Any, ...]]
 
 
 def _synced(**event_changes: Any) -> tuple[Any, ...]:
     act, ev = activity(), event()
+    return scope(), evolve(ev, etag='"2"', **event_changes), link(act, ev), act
+
+
+def _past_pair(**event_changes: Any) -> tuple[Any, ...]:
+    past = {"start": T0 - timedelta(hours=3), "end": T0 - timedelta(hours=2)}
+    act, ev = activity(**past), event(**past)
     return scope(), evolve(ev, etag='"2"', **event_changes), link(act, ev), act
 
 
@@ -37,16 +43,28 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         lambda: _synced(organizer_self=False),
         ["PutLink"],
     ),
-    "deleted in the crm, event still there: queue the deletion": (
+    "deleted in the crm, event still there: the link sees it as is, deletion queued": (
         lambda: (*_synced()[:3], None),
-        ["QueuePush"],
+        ["PutLink", "QueuePush"],
+    ),
+    "deleted in the crm, edited in the calendar: deletion queued, the lost edit recorded": (
+        lambda: (*_synced(location="Room 9")[:3], None),
+        ["PutLink", "QueuePush", "Record"],
     ),
     "given to another user: queue the push that removes it": (
-        lambda: (*_synced(summary="x")[:3], activity(owner_id="bob")),
-        ["QueuePush"],
+        lambda: (*_synced(organizer_self=False)[:3], activity(owner_id="bob")),
+        ["PutLink", "QueuePush"],
     ),
-    "event now in the past: left alone": (
+    "given to another user, edited in the calendar: removal queued, the lost edit recorded": (
+        lambda: (*_synced(summary="x")[:3], activity(owner_id="bob")),
+        ["PutLink", "QueuePush", "Record"],
+    ),
+    "calendar moved the event into the past: the move reaches the activity": (
         lambda: _synced(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+        ["SaveActivity", "PutLink"],
+    ),
+    "an edit of a pair over on both sides: left alone": (
+        lambda: _past_pair(summary="Edited afterwards"),
         [],
     ),
     "detached (one-way deletion): ignored": (
@@ -206,9 +224,21 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         lambda: (
             scope(),
             RemovedEvent(id=event_id_for("a1"), calendar_id="cal"),
-            link(activity(), event(start=T0 - timedelta(hours=3), end=T0 - timedelta(hours=2))),
+            *_past_pair()[2:],
+        ),
+        ["DropLink"],
+    ),
+    "removed while its type no longer syncs (calsync's own delete): link forgotten, kept": (
+        lambda: (
+            scope(export_types=("call",)),
+            RemovedEvent(id=event_id_for("a1"), calendar_id="cal"),
+            link(activity(), event()),
             activity(),
         ),
+        ["DropLink"],
+    ),
+    "deleted in the crm, the pair over on both sides: link forgotten": (
+        lambda: (*_past_pair(summary="Edited afterwards")[:3], None),
         ["DropLink"],
     ),
     "removed after a crm edit (two-way): deletion wins, recorded": (
@@ -236,7 +266,7 @@ def test_an_import_gets_the_incoming_type_and_a_deterministic_id() -> None:
     )
     save = actions[0]
     assert isinstance(save, SaveActivity)
-    assert save.activity.id == imported_activity_id("acc", "u7")
+    assert save.activity.id == imported_activity_id(ACCOUNT, "cal", "u7")
     assert (save.activity.type, save.activity.origin, save.fan_out) == (
         "call",
         Origin.CALENDAR,
@@ -293,3 +323,34 @@ def test_a_visibility_the_crm_user_chose_is_kept() -> None:
     chosen = link(act, private, visibility_given=Visibility.EVERYONE)
     actions = plan_change(scope(private_events="everyone"), private, chosen, act, reevaluate=True)
     assert not any(isinstance(a, SaveActivity | QueuePush) for a in actions)
+
+
+def test_a_crm_deletion_beating_a_calendar_edit_is_recorded_and_deletes_with_if_match() -> None:
+    act, ev = activity(), event()
+    edited = evolve(ev, etag='"7"', summary="Edited in the calendar")
+    actions = plan_change(scope(), edited, link(act, ev), None)
+    put = next(a for a in actions if isinstance(a, PutLink))
+    assert put.link.event_etag == '"7"'  # the delete's If-Match: the event as it is now
+    record = next(a for a in actions if isinstance(a, Record))
+    assert (record.conflict.field, record.conflict.winner) == ("deleted", Side.CRM)
+    assert (record.conflict.crm_value, record.conflict.calendar_value) == ("deleted", "edited")
+
+
+def test_only_me_chosen_in_the_crm_keeps_the_activity_under_skip() -> None:
+    """calsync made the event private because the CRM user chose "only me": no private import."""
+    act, ev = imported(visibility=Visibility.ONLY_ME)
+    private = evolve(ev, private=True)
+    chosen = link(act, private, visibility_given=Visibility.EVERYONE)
+    edited = evolve(private, etag='"5"', location="Cafe")
+    actions = plan_change(scope(private_events="skip"), edited, chosen, act)
+    assert not any(isinstance(a, RemoveActivity) for a in actions)
+    save = next(a for a in actions if isinstance(a, SaveActivity))
+    assert (save.activity.location, save.activity.visibility) == ("Cafe", Visibility.ONLY_ME)
+
+
+def test_a_private_import_leaving_with_a_note_is_recorded() -> None:
+    act, ev = imported(note="only in the CRM")
+    actions = plan_change(
+        scope(private_events="skip"), evolve(ev, etag='"3"', private=True), link(act, ev), act
+    )
+    assert kinds(actions) == ["RemoveActivity", "DropLink", "Record"]

@@ -7,19 +7,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from calsync.domain import LinkState, Origin
+from calsync.domain import LinkState, Origin, Side
 from calsync.domain.ids import event_id_for
-from calsync.domain.mapping import fields_from_activity
+from calsync.domain.mapping import fields_from_activity, fields_from_event
 from calsync.domain.schedule import evolve
 from calsync.ports import CreateEvent, DeleteEvent, Outcome, UpdateEvent, WriteResult
 from calsync.sync.actions import ClearOutbox, PutLink, QueuePush, Record, SaveActivity
 from calsync.sync.outcomes import plan_outcome
-from calsync.sync.planner import plan_push
+from calsync.sync.push_plan import plan_push
 
 from tests.unit.builders import T0, activity, event, imported, kinds, link, scope
 
 Case = Callable[[], tuple[Any, ...]]
 EVENT_ID = event_id_for("a1")
+PAST = {"start": T0 - timedelta(hours=2), "end": T0 - timedelta(hours=1)}
 
 CASES: dict[str, tuple[Case, str | None, list[str]]] = {
     "new crm activity: create with the derived id": (
@@ -52,11 +53,41 @@ CASES: dict[str, tuple[Case, str | None, list[str]]] = {
         None,
         ["DropLink", "ClearOutbox"],
     ),
-    "in the past: not propagated": (
+    "moved into the past in the crm: the move reaches the event": (
         lambda: (
             scope(),
             activity(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
             link(activity(), event()),
+        ),
+        "UpdateEvent",
+        [],
+    ),
+    "edited when over on both sides: not propagated": (
+        lambda: (
+            scope(),
+            activity(subject="x", start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            link(
+                activity(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+                event(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            ),
+        ),
+        None,
+        ["ClearOutbox"],
+    ),
+    "a merge moved the pair into the past, its update still due: delivered": (
+        lambda: (
+            scope(),
+            activity(subject="x", start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            link(activity(**PAST), event(**PAST), event_base=fields_from_event(event(**PAST))),
+        ),
+        "UpdateEvent",
+        [],
+    ),
+    "past, never pushed: not created": (
+        lambda: (
+            scope(),
+            activity(start=T0 - timedelta(hours=2), end=T0 - timedelta(hours=1)),
+            None,
         ),
         None,
         ["ClearOutbox"],
@@ -88,6 +119,20 @@ CASES: dict[str, tuple[Case, str | None, list[str]]] = {
         lambda: (scope(), None, link(activity(), event())),
         "DeleteEvent",
         [],
+    ),
+    "deleted in the crm after the calendar moved the past pair into the future: event goes": (
+        lambda: (
+            scope(),
+            None,
+            link(activity(**PAST), event(**PAST), event_base=fields_from_event(event())),
+        ),
+        "DeleteEvent",
+        [],
+    ),
+    "deleted in the crm, the pair over: only unlinked": (
+        lambda: (scope(), None, link(activity(**PAST), event(**PAST))),
+        None,
+        ["DropLink", "ClearOutbox"],
     ),
     "deleted before any push: nothing": (
         lambda: (scope(), None, None),
@@ -152,6 +197,15 @@ def test_creates_and_updates_carry_ids_stamps_and_etags() -> None:
     ).write
     assert isinstance(update, UpdateEvent)
     assert (update.if_match, update.fields.subject) == ('"7"', "New")
+    delete = plan_push(
+        scope(),
+        activity_id="a1",
+        version=2,
+        activity=None,
+        link=link(activity(), event(etag='"8"')),
+        linked_items={},
+    ).write
+    assert delete == DeleteEvent(EVENT_ID, if_match='"8"')
 
 
 def _fields(act: Any) -> Any:
@@ -245,3 +299,57 @@ def test_rejected_writes_are_recorded_and_retries_keep_the_entry() -> None:
     assert "forbidden" in record.conflict.reason
     retry = _outcome(write, WriteResult(Outcome.RETRY), act, link(act, event()))
     assert (retry.retry, retry.actions) == (True, [])
+
+
+def test_a_stale_delete_records_the_lost_calendar_edit_and_deletes_again() -> None:
+    act, ev = activity(), event()
+    current = evolve(ev, etag='"4"', summary="Edited in the calendar")
+    write = DeleteEvent(EVENT_ID, if_match='"1"')
+    settled = _outcome(write, WriteResult(Outcome.STALE, current), None, link(act, ev))
+    assert not settled.retry
+    assert kinds(settled.actions) == ["PutLink", "QueuePush", "Record"]
+    put, queued, record = settled.actions
+    assert isinstance(put, PutLink)
+    assert put.link.event_etag == '"4"'  # the next delete's If-Match
+    assert queued == QueuePush("a1", "delete", act.version)
+    assert isinstance(record, Record)
+    assert (record.conflict.field, record.conflict.winner) == ("deleted", Side.CRM)
+
+
+def test_a_stale_delete_of_a_type_no_longer_exported_merges_the_edit_first() -> None:
+    """The activity stays in the CRM: the calendar's edit is kept in it, then the event goes."""
+    act, ev = activity(), event()
+    current = evolve(ev, etag='"4"', location="Room 9", updated=T0)
+    write = DeleteEvent(EVENT_ID, if_match='"1"')
+    settled = plan_outcome(
+        scope(export_types=("call",)),
+        write=write,
+        result=WriteResult(Outcome.STALE, current),
+        pushed=act,
+        activity=act,
+        link=link(act, ev),
+        version=act.version,
+    )
+    save = next(a for a in settled.actions if isinstance(a, SaveActivity))
+    assert save.activity.location == "Room 9"
+    put = next(a for a in settled.actions if isinstance(a, PutLink))
+    assert put.link.event_etag == '"4"'
+    assert any(isinstance(a, QueuePush) for a in settled.actions)
+    assert not any(isinstance(a, ClearOutbox) for a in settled.actions)
+
+
+@pytest.mark.parametrize("write_kind", ["delete", "update"])
+def test_a_stale_write_meeting_another_activitys_own_event_is_a_removal(write_kind: str) -> None:
+    """The import's event was deleted and calsync's create for activity a2 took its id: the
+    import's write must not touch a2's event (nor merge it into the import)."""
+    act, ev = imported(event_id_for("a2"))
+    theirs = event(event_id_for("a2"), crm_activity_id="a2", etag='"9"', summary="a2's own")
+    write: Any = (
+        DeleteEvent(ev.id, if_match='"1"')
+        if write_kind == "delete"
+        else UpdateEvent(ev.id, _fields(act), if_match='"1"')
+    )
+    pushed = None if write_kind == "delete" else act
+    settled = _outcome(write, WriteResult(Outcome.STALE, theirs), pushed, link(act, ev))
+    assert not any(isinstance(a, QueuePush | SaveActivity | PutLink) for a in settled.actions)
+    assert "DropLink" in kinds(settled.actions)

@@ -1,14 +1,18 @@
 """A Hypothesis state machine over the memory adapters, in the spirit of vdirsyncer's SyncMachine.
 
 Random creates, edits and deletes on both sides (CRM edits through `sync/outbox.py`, as the
-activities API does), recurring series, concurrent edits of one item, settings changes, stop
-and resume, failing provider calls and lost responses, invalidated cursors (410), jobs crashing
-between any two storage or provider calls and being re-run, a second job started while one
-runs, and push-only jobs (as CRM changes ask for) that leave calendar edits to a later pull.
-After a final quiet sync: both sides agree under the mapping, links are one-to-one,
-nothing is missing or there twice, no edit is lost (or a merge decision, which kept the later
-side, says why), one more sync writes nothing, and the calendar writes stay within a budget
-proportional to what the users did (no loops).
+activities API does), visibility, guest and conference-link edits, activities given to another
+CRM user, recurring series, concurrent edits of one item, settings changes, stop and resume,
+time passing (items crossing into the past), failing provider calls (503, 429) and lost
+responses, a dead authorization (needs re-authorization, then a reconnect), writes the calendar
+refuses for good, a create meeting a 409 (an event not made by calsync holds its id),
+invalidated cursors (410), jobs crashing between any two storage or provider calls and being
+re-run, a second job started while one runs, and push-only jobs (as CRM changes ask for) that
+leave calendar edits to a later pull. After a final quiet sync: both sides agree under the
+mapping, links are one-to-one, nothing is missing or there twice, no edit is lost (or a merge
+decision, which kept the side that changed the field later by the rule, says why), no activity
+holding the CRM user's work vanished without a record, one more sync writes nothing, and the
+calendar writes stay within a budget proportional to what the users did (no loops).
 
 Profiles: HYPOTHESIS_PROFILE=ci (default: derandomized, fits a CI run) or long (thousands of
 examples, for `make bench` and manual runs). The clock is a FakeClock: runs are deterministic.
@@ -22,7 +26,8 @@ from datetime import timedelta
 
 import pytest
 from calsync.domain import AccountStatus, LinkedItem, LinkedItemKind
-from calsync.errors import ProviderRateLimited, ProviderUnavailable
+from calsync.errors import ProviderAuthError, ProviderRateLimited, ProviderUnavailable
+from calsync.ports import CreateEvent, UpdateEvent
 from calsync.sync.jobs import JobOutcome
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -34,6 +39,7 @@ from tests.unit.machine_model import (
     check_coverage,
     check_decisions,
     check_edits,
+    check_kept,
     check_links,
 )
 from tests.unit.machine_users import SECOND, TYPES, Users, changed_settings
@@ -57,9 +63,16 @@ settings.register_profile(
 )
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 PROFILE = settings.get_profile("long" if LONG else "ci")
-MACHINE = replace(CONFIG, push_batch=4, txn_items=3, lease_ttl=timedelta(minutes=1))
+MACHINE = replace(
+    CONFIG,
+    push_batch=4,
+    txn_items=3,
+    lease_ttl=timedelta(minutes=1),
+    job_budget=timedelta(seconds=50),
+)
 METHODS = ("events.list", "events.insert", "events.update", "events.delete", "events.move", "*")
-FIELDS = ("subject", "location", "description", "busy", "when")
+FIELDS = ("subject", "location", "description", "busy", "when", "conference_url")
+GUESTS = ("x@example.com", "y@example.com")
 SETTINGS = ("calendar", "task", "one_way", "deal", "skip", "only_me", "default", "stop")
 
 
@@ -108,6 +121,24 @@ class SyncMachine(RuleBasedStateMachine):
         self.users.crm_delete(self._pick(self.users.editable(), index))
         self.budget += 2
 
+    @precondition(lambda self: bool(self.users.editable()))
+    @rule(index=st.integers(0, 99))
+    def crm_visibility(self, index: int) -> None:
+        self.users.crm_visibility(self._pick(self.users.editable(), index))
+        self.budget += 2
+
+    @precondition(lambda self: bool(self.users.editable()))
+    @rule(index=st.integers(0, 99), guest=st.sampled_from(GUESTS))
+    def crm_attendee(self, index: int, guest: str) -> None:
+        self.users.crm_attendee(self._pick(self.users.editable(), index), guest)
+        self.budget += 2
+
+    @precondition(lambda self: bool(self.users.editable()))
+    @rule(index=st.integers(0, 99))
+    def crm_reassign(self, index: int) -> None:
+        self.users.crm_reassign(self._pick(self.users.editable(), index))
+        self.budget += 2
+
     # -- the calendar user -----------------------------------------------------------------------
 
     @rule(hours=st.integers(24, 300), private=st.booleans(), second=st.booleans())
@@ -128,6 +159,26 @@ class SyncMachine(RuleBasedStateMachine):
         events = self.users.live()
         self.users.cal_edit(events[index % len(events)], name)
         self.budget += 2
+
+    @precondition(lambda self: bool(self.users.live()))
+    @rule(index=st.integers(0, 99), guest=st.sampled_from(GUESTS))
+    def cal_attendee(self, index: int, guest: str) -> None:
+        events = self.users.live()
+        self.users.cal_attendee(events[index % len(events)], guest)
+        self.budget += 2
+
+    @precondition(lambda self: bool(self.users.unpushed()))
+    @rule(index=st.integers(0, 99))
+    def cal_take_id(self, index: int) -> None:
+        """An event not made by calsync takes the id of an activity not pushed yet (409)."""
+        calendar_id = self.rig.stored_account().settings.calendar_id  # type: ignore[union-attr]
+        self.users.cal_take_id(self._pick(self.users.unpushed(), index), calendar_id)
+        self.budget += 4
+
+    @rule(hours=st.integers(1, 72))
+    def time_passes(self, hours: int) -> None:
+        """Hours go by: items cross into the past (and are left alone once over)."""
+        self.rig.clock.advance(timedelta(hours=hours))
 
     @precondition(lambda self: bool(self.users.live()))
     @rule(index=st.integers(0, 99), series=st.booleans())
@@ -182,7 +233,9 @@ class SyncMachine(RuleBasedStateMachine):
     # -- the engine, and what goes wrong around it -----------------------------------------------
 
     @rule(
-        mode=st.sampled_from(("plain", "failing call", "crash", "second job", "410")),
+        mode=st.sampled_from(
+            ("plain", "failing call", "crash", "second job", "410", "auth", "refused")
+        ),
         method=st.sampled_from(METHODS),
         kind=st.sampled_from(("503", "429")),
         nth=st.integers(1, 40),
@@ -191,9 +244,30 @@ class SyncMachine(RuleBasedStateMachine):
     )
     def sync(self, *, mode: str, method: str, kind: str, nth: int, after: bool, pull: bool) -> None:
         """A job runs: normally, with a failing call (or a lost response), crashing at its
-        n-th storage or provider call, alongside a second job, or after a 410; pulling first
-        (a notification's or the fan-out's job) or push-only (asked for by CRM changes)."""
+        n-th storage or provider call, alongside a second job, after a 410, meeting a dead
+        authorization (at opening or at a call), or with a write refused for good (a create,
+        or an update); pulling first (a notification's or the fan-out's job) or push-only
+        (asked for by CRM changes)."""
         self.users.tick()
+        self._arm(mode, method=method, kind=kind, nth=nth, after=after)
+        try:
+            if self.rig.run(pull=pull).outcome is JobOutcome.BUSY:
+                self.rig.clock.advance(MACHINE.lease_ttl + timedelta(seconds=1))
+                self.rig.run(pull=pull)
+        except Crash:  # the process died: its lease runs out before the task is retried
+            self.rig.clock.advance(MACHINE.lease_ttl + timedelta(seconds=1))
+        finally:
+            self.rig.tripwire.disarm()
+            self.rig.provider.on_page = None
+            self.rig.provider.refusals.clear()
+            self.rig.auth_error = None
+            self.rig.service.faults.clear()
+            self.rig.service.lost_responses.clear()
+        if self.rig.stored_account().status is AccountStatus.NEEDS_REAUTH:
+            self._reconnect()
+
+    def _arm(self, mode: str, *, method: str, kind: str, nth: int, after: bool) -> None:
+        """Set up what goes wrong in the coming job."""
         if mode == "failing call":
             error = (
                 ProviderUnavailable("backend error")
@@ -210,17 +284,24 @@ class SyncMachine(RuleBasedStateMachine):
                 self.rig.service.invalidate_cursors(calendar_id)
         elif mode == "second job":
             self.rig.provider.on_page = self._second_job
-        try:
-            if self.rig.run(pull=pull).outcome is JobOutcome.BUSY:
-                self.rig.clock.advance(MACHINE.lease_ttl + timedelta(seconds=1))
-                self.rig.run(pull=pull)
-        except Crash:  # the process died: its lease runs out before the task is retried
-            self.rig.clock.advance(MACHINE.lease_ttl + timedelta(seconds=1))
-        finally:
-            self.rig.tripwire.disarm()
-            self.rig.provider.on_page = None
-            self.rig.service.faults.clear()
-            self.rig.service.lost_responses.clear()
+        elif mode == "auth":
+            revoked = ProviderAuthError("the provider no longer accepts the grant")
+            if method == "*":
+                self.rig.auth_error = revoked
+            else:
+                self.rig.service.fail_next(method, revoked)
+        elif mode == "refused":
+            self.rig.provider.refusals.append(CreateEvent if after else UpdateEvent)
+            self.budget += 2 * MACHINE.push_batch
+
+    def _reconnect(self) -> None:
+        """The user was told to reconnect: consent again, then start (as after a stop)."""
+        account = self.rig.stored_account()
+        assert account.error is not None
+        assert account.error.code == "needs_reauth"
+        assert account.sync.next_check_at is None  # no retry storm meanwhile
+        self.rig.set_status(AccountStatus.SYNCING, forget_applied=True)
+        self.budget += 2 * self.users.size() + 2
 
     def _second_job(self, _: object) -> None:
         self.rig.provider.on_page = None
@@ -239,10 +320,11 @@ class SyncMachine(RuleBasedStateMachine):
         else:
             raise AssertionError(f"no quiet sync: {result}, pending {pending}")
         world = self._world()
-        check_links(world)
-        check_coverage(world, "ann")
+        check_links(world, self.users.edits)
+        check_coverage(world, "ann", self.users.edits)
         check_edits(world, self.users.edits)
         check_decisions(world, self.users.edits)
+        check_kept(world, self.users.crm_work, self.users.gone_on_purpose)
         writes = rig.provider.writes
         versions = {a.id: a.version for a in rig.activities()}
         assert rig.run().outcome is JobOutcome.DONE
@@ -259,7 +341,7 @@ class SyncMachine(RuleBasedStateMachine):
         session = rig.memory.session()
         owners = ("ann", "bob")
         return World(
-            account_id="acc",
+            account=rig.stored_account(),
             settings=settings,
             activities={a.id: a for o in owners for a in session.activities.for_owner("c", o)},
             events={calendar: rig.events(calendar) for calendar in (EMAIL, SECOND)},

@@ -22,6 +22,7 @@ from calsync.bench.context import Bench
 from calsync.bench.naive import NaiveSync, new_activity
 from calsync.bootstrap import local_signer
 from calsync.devstack.client import ApiError, CrmClient, GoogleUser
+from calsync.domain.account import Account
 from calsync.domain.ids import event_id_for, imported_activity_id
 
 T = TypeVar("T")
@@ -66,7 +67,7 @@ class Pair:
 
     client: CrmClient
     google: GoogleUser
-    account_id: str
+    account: Account
     calendar_id: str
     activity_id: str  # made in the CRM
     event_id: str  # made in Google
@@ -79,7 +80,11 @@ class Pair:
     @property
     def imported_id(self) -> str:
         """The activity of the Google-made event."""
-        return imported_activity_id(self.account_id, self.event_id)
+        return imported_activity_id(self.account, self.calendar_id, self.event_id)
+
+    @property
+    def account_id(self) -> str:
+        return self.account.id
 
     def event_summary(self, event_id: str) -> str | None:
         try:
@@ -120,7 +125,9 @@ def synced_pair(bench: Bench, background: int) -> Pair:
     quiet(bench, 0.5)
     activity = client.create_activity(**meeting(background + 1, "Made in the CRM"))
     event = google.insert(calendar_id, world.event_body(background + 2, "Made in Google"))
-    pair = Pair(client, google, account_id, calendar_id, activity["id"], event["id"])
+    account = site.storage.session().accounts.get(account_id)
+    assert account is not None
+    pair = Pair(client, google, account, calendar_id, activity["id"], event["id"])
     until("the CRM's activity in Google", lambda: pair.event_summary(pair.activity_event))
     until("Google's event in the CRM", lambda: pair.subject(pair.imported_id))
     quiet(bench, 0.5)

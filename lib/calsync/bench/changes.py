@@ -70,7 +70,9 @@ class CrmSide:
         if kind.startswith("crm"):
             summary = pair.event_summary(event_id_for(self.activity_id))
             return summary is None if kind == "crm_delete" else summary is not None
-        subject = pair.subject(imported_activity_id(pair.account_id, self.event["id"]))
+        subject = pair.subject(
+            imported_activity_id(pair.account, pair.calendar_id, self.event["id"])
+        )
         expected = {
             "google_create": f"Made in Google {self.index}",
             "google_update": f"Changed in Google {self.index}",

@@ -22,6 +22,11 @@ class AccountStatus(StrEnum):
     ERROR = "error"  # a permanent failure the user must act on (see Account.error)
 
 
+# `Problem.code` of an account whose authorization the provider no longer accepts (the same
+# word as its status and as the API's error code for it).
+NEEDS_REAUTH_CODE = AccountStatus.NEEDS_REAUTH.value
+
+
 class SyncType(StrEnum):
     ONE_WAY = "one_way"  # CRM -> calendar (plus calendar edits of CRM-made events)
     TWO_WAY = "two_way"

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from calsync.domain.schedule import Schedule
+from calsync.domain.schedule import Schedule, evolve
 
 DEFAULT_ACTIVITY_TYPES: tuple[str, ...] = ("call", "meeting", "task", "deadline", "email", "lunch")
 
@@ -116,6 +116,9 @@ class Activity(Schedule):
     version: int = Field(default=1, ge=1)
     created_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     updated_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    # When each synced field last changed on the CRM side (keys of SYNCED_ATTRIBUTES; see
+    # `stamp_changes`): the merge judges each field by its own time, not the activity's.
+    changed_at: dict[str, AwareDatetime] = Field(default_factory=dict)
 
     @field_validator("attendees")
     @classmethod
@@ -137,3 +140,28 @@ class Activity(Schedule):
 
 
 ActivityOp = Literal["upsert", "delete"]
+
+# The synced fields (as the merge names them) and the activity attributes each stands for.
+SYNCED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "when": ("timezone", "start", "end", "start_date", "end_date"),
+    "subject": ("subject",),
+    "location": ("location",),
+    "description": ("public_description",),
+    "busy": ("busy",),
+    "private": ("visibility",),
+    "attendees": ("attendees",),
+    "conference_url": ("conference_url",),
+}
+
+
+def stamp_changes(before: Activity | None, after: Activity, at: datetime) -> Activity:
+    """`after`, with `at` as the change time of each synced field it changed from `before`
+    (every field, for a new activity). Whatever writes an activity on the CRM side calls it:
+    the activities API, and the engine when it takes a calendar's change in."""
+    times = dict(before.changed_at) if before is not None else {}
+    for name, attributes in SYNCED_ATTRIBUTES.items():
+        if before is None or any(
+            getattr(before, attr) != getattr(after, attr) for attr in attributes
+        ):
+            times[name] = at
+    return evolve(after, changed_at=times)

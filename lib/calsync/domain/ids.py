@@ -9,8 +9,10 @@
   ids of deleted events), the event is created under the next *generation* of the id: the
   prefix's last character counts generations in base32hex (`crm0`, `crm1`, ... `crmv`), so
   every generation is still deterministic and still leads back to its activity.
-- An activity imported from a calendar gets an id derived from (account id, event id), so a
-  re-run import finds the activity it made before instead of creating a second one.
+- An activity imported from a calendar gets an id derived from whose it is and where the event
+  lives: (company, CRM user, provider, calendar id, event id). A re-run import finds the
+  activity it made before instead of creating a second one, and so does an account connected
+  again (a new account id, the same user and the same calendar): its imports tie back.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+
+from calsync.domain.account import Account
 
 EVENT_ID_PREFIX = "crm0"  # generation 0; later generations change the last character
 _GENERATIONS = "0123456789abcdefghijklmnopqrstuv"  # base32hex digits
@@ -70,14 +74,16 @@ def _generation(event_id: str) -> int | None:
     return _GENERATIONS.index(digit)
 
 
-def imported_activity_id(account_id: str, event_id: str) -> str:
-    """The id of the activity imported from `event_id` of `account_id`'s calendar."""
-    digest = hashlib.sha256(f"{account_id}\x00{event_id}".encode()).hexdigest()
+def imported_activity_id(account: Account, calendar_id: str, event_id: str) -> str:
+    """The id of the activity imported for the account's user from `event_id` of
+    `calendar_id` (the same for every account of that user on that provider)."""
+    parts = (account.company_id, account.user_id, account.provider.value, calendar_id, event_id)
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
     return IMPORTED_PREFIX + digest[:40]
 
 
-def activity_ids_for_event(account_id: str, event_id: str) -> list[str]:
-    """Every activity id an event of this account can belong to (ours first)."""
+def activity_ids_for_event(account: Account, calendar_id: str, event_id: str) -> list[str]:
+    """Every activity id an event of the account's calendar can belong to (ours first)."""
     ours = activity_id_from_event_id(event_id)
-    imported = imported_activity_id(account_id, event_id)
+    imported = imported_activity_id(account, calendar_id, event_id)
     return [ours, imported] if ours else [imported]

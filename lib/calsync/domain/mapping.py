@@ -23,12 +23,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from calsync.domain.account import PrivateEvents, SyncSettings
+from calsync.domain.account import Account, PrivateEvents, SyncSettings
 from calsync.domain.activity import (
     EMAIL_PATTERN,
     MAX_ATTENDEES,
     MAX_SUBJECT,
     MAX_TEXT,
+    SYNCED_ATTRIBUTES,
     Activity,
     LinkedItem,
     LinkedItemKind,
@@ -230,30 +231,29 @@ def bump(activity: Activity, now: datetime) -> Activity:
 def activity_from_event(
     event: CalendarEvent,
     *,
-    account_id: str,
-    company_id: str,
-    user_id: str,
+    account: Account,
     settings: SyncSettings,
     now: datetime,
 ) -> Activity | None:
-    """A new CRM activity for an event of the account's calendar; None if it is not imported
-    (a private event under "don't sync private events")."""
+    """A new CRM activity of the account's user for an event of its calendar; None if it is not
+    imported (a private event under "don't sync private events")."""
     visibility = imported_visibility(event.private, settings)
     if visibility is None:
         return None
     fields = fields_from_event(event)
     return Activity(
         **_activity_fields(fields),
-        id=imported_activity_id(account_id, event.id),
-        company_id=company_id,
-        owner_id=user_id,
+        id=imported_activity_id(account, event.calendar_id, event.id),
+        company_id=account.company_id,
+        owner_id=account.user_id,
         type=settings.import_as_type,
         visibility=visibility,
         read_only=event.read_only,
         origin=Origin.CALENDAR,
-        source_account_id=account_id,
+        source_account_id=account.id,
         created_at=now,
         updated_at=now,
+        changed_at=dict.fromkeys(SYNCED_ATTRIBUTES, now),
     )
 
 
@@ -273,3 +273,10 @@ def content_hash(fields: SyncedFields) -> str:
 def is_future(item: Schedule, now: datetime) -> bool:
     """The future-only rule: an item is synced only while it has not ended."""
     return item.ends_at() > now
+
+
+def any_future(now: datetime, *items: Schedule | None) -> bool:
+    """The future-only rule for a linked pair: it syncs while either side, or what both last
+    agreed on, has not ended. So a move across "now" on one side (into the past, or out of
+    it) reaches the other side; once everything is over, the pair is left alone."""
+    return any(item is not None and is_future(item, now) for item in items)

@@ -8,9 +8,14 @@ For each field, compared with `base` (what both sides last agreed on):
 | yes         | no                      | the CRM's value                                     |
 | no          | yes                     | the calendar's value                                |
 | yes         | yes, to the same value  | that value                                          |
-| yes         | yes, to different ones  | the later change (activity `updated_at` vs event    |
+| yes         | yes, to different ones  | the later change and a `FieldDecision` recording it |
+|             |                         | (the field's own CRM change time, else the          |
+|             |                         | activity's `updated_at`, against the event's        |
 |             |                         | `updated`; a tie or an unknown time goes to the CRM)|
-|             |                         | and a `FieldDecision` records it                    |
+
+The calendar side has one time for the whole event (Google gives only `updated`), so a
+calendar edit of one field and a later calendar edit of another both count as the later one;
+the CRM side is judged per field (`Activity.changed_at`).
 
 The schedule (start/end/dates/time zone) merges as one field, "when", so a merge never pairs
 one side's start with the other side's end. Attendees merge as a set: additions and removals of
@@ -19,6 +24,7 @@ both sides are all kept, so they never conflict.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -90,15 +96,18 @@ def merge(
     crm_changed_at: datetime | None,
     calendar_changed_at: datetime | None,
     calendar_base: SyncedFields | None = None,
+    crm_field_times: Mapping[str, datetime] | None = None,
 ) -> MergeResult:
     """Merge `crm` and `calendar` against `base`, field by field (see the module's table).
 
     `calendar_base`: what the calendar held at the last sync, if it did not hold `base` yet
     (an update to it was still pending); the calendar's changes are judged against it.
+    `crm_field_times`: when the CRM changed each field (by name); a field without one is
+    judged by `crm_changed_at`.
     `base` None (two sides tied together without a common past, e.g. an activity and an event
     found to belong together): every field that differs is decided by time, and recorded;
     attendees are the union of both."""
-    later_is_crm = crm_wins(crm_changed_at, calendar_changed_at)
+    field_times = crm_field_times or {}
     cal_base = calendar_base or base
     values: dict[str, Any] = {}
     decisions: list[FieldDecision] = []
@@ -108,6 +117,7 @@ def merge(
             return ours
         if ours == old:
             return theirs
+        later_is_crm = crm_wins(field_times.get(name, crm_changed_at), calendar_changed_at)
         winner = Side.CRM if later_is_crm else Side.CALENDAR
         decisions.append(FieldDecision(name, _describe(ours), _describe(theirs), winner))
         return ours if later_is_crm else theirs

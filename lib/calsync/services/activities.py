@@ -21,7 +21,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from calsync.domain.activity import Activity, LinkedItem, LinkedItemKind, User, Visibility
+from calsync.domain.activity import (
+    Activity,
+    LinkedItem,
+    LinkedItemKind,
+    User,
+    Visibility,
+    stamp_changes,
+)
 from calsync.domain.schedule import evolve
 from calsync.errors import InvalidInput, NotFound, QueueError, ReadOnly, VersionMismatch
 from calsync.ports import UnitOfWork
@@ -109,7 +116,7 @@ class ActivityService:
 
         def work(uow: UnitOfWork) -> tuple[Activity, list[str]]:
             accounts = syncing_accounts(uow, user.company_id, user.id)
-            activity = build(
+            made = build(
                 body,
                 problems=self._world_problems(uow, user, body, None),
                 id=activity_id,
@@ -118,6 +125,7 @@ class ActivityService:
                 created_at=now,
                 updated_at=now,
             )
+            activity = stamp_changes(None, made, now)  # each field's CRM time, for merges
             return activity, save_activity(uow, activity, accounts, now)
 
         activity, queued = self._ctx.storage.transaction(work)
@@ -130,13 +138,14 @@ class ActivityService:
             merged = {**client_fields(current), **_refuse_server_fields(body, current)}
             accounts = syncing_accounts(uow, user.company_id, user.id)
             now = self._ctx.clock.now()
-            activity = build(
+            changed = build(
                 merged,
                 problems=self._world_problems(uow, user, merged, current),
                 **{name: getattr(current, name) for name in _KEPT},
                 version=current.version + 1,
                 updated_at=now,
             )
+            activity = stamp_changes(current, changed, now)  # each field's CRM time
             return activity, save_activity(uow, activity, accounts, now)
 
         activity, queued = self._ctx.storage.transaction(work)

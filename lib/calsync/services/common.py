@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from calsync.auth.vault import CredentialVault
 from calsync.config import Settings
-from calsync.domain.account import Account, AccountStatus, Problem
+from calsync.domain.account import NEEDS_REAUTH_CODE, Account, AccountStatus, Problem
 from calsync.domain.activity import User
 from calsync.domain.schedule import evolve
 from calsync.errors import InvalidInput, NeedsReauthorization, NotFound, ProviderAuthError
@@ -56,7 +56,7 @@ class ServiceContext:
 
     def record_needs_reauth(self, account_id: str) -> None:
         now = self.clock.now()
-        problem = Problem(code="needs_reauth", message=REAUTH_MESSAGE, at=now)
+        problem = Problem(code=NEEDS_REAUTH_CODE, message=REAUTH_MESSAGE, at=now)
 
         def work(uow: UnitOfWork) -> None:
             account = uow.accounts.get(account_id)

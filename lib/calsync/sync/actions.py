@@ -43,6 +43,10 @@ class Scope:
     def calendar_id(self) -> str:
         return self.settings.calendar_id
 
+    def owns(self, activity: Activity) -> bool:
+        """Whether the activity is this account's user's (only those sync here)."""
+        return activity.owner_id == self.user_id and activity.company_id == self.company_id
+
 
 @dataclass(frozen=True)
 class SaveActivity:

@@ -1,4 +1,4 @@
-"""What every step of one job shares: storage, the provider, the scope, and the lease."""
+"""What every step of one job shares: storage, the provider, the scope, the lease, the budget."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from calsync.ports import CalendarProvider, Storage
 from calsync.sync.actions import Scope
 
 if TYPE_CHECKING:
+    from calsync.sync.budget import Budget
     from calsync.sync.lease import Lease
 
 
@@ -18,3 +19,4 @@ class Context:
     provider: CalendarProvider
     scope: Scope
     lease: Lease
+    budget: Budget

@@ -9,6 +9,8 @@
    must pull: no cursor for the calendar yet, or settings to reconcile (which includes a first
    sync, a resumed one and an interrupted reconcile).
 4. Push the outbox in batches (`push.py`).
+   Moves and pushes stop between two batches once the job's time budget is spent
+   (`budget.py`): what is left goes to a follow-up job, as leftover outbox entries do.
 5. Record the result on the account and release the lease: `last_synced_at`, `next_check_at`
    (the polling interval), `failures` with exponential back-off, `error` as a Problem the user
    can act on, status `needs_reauth` when the provider refuses the authorization.
@@ -25,47 +27,30 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 
-from calsync.domain.account import Account, AccountStatus, Problem, SyncSettings
+from calsync.domain.account import Account, SyncSettings
 from calsync.domain.link import LinkState
 from calsync.domain.mapping import is_future
 from calsync.domain.schedule import evolve
-from calsync.errors import (
-    CalsyncError,
-    ProviderAuthError,
-    ProviderRateLimited,
-    ProviderRejected,
-)
+from calsync.errors import CalsyncError
 from calsync.ports import CalendarProvider, Clock, Storage, TaskQueue, UnitOfWork
 from calsync.sync.actions import Scope
+from calsync.sync.budget import Budget, BudgetSpent
 from calsync.sync.context import Context
+from calsync.sync.engine_config import EngineConfig
+from calsync.sync.job_failures import Failures
 from calsync.sync.jobs import JobOutcome, JobResult, request_job
-from calsync.sync.lease import Lease, LeaseLost, SyncStopped, close, take_lease
+from calsync.sync.lease import Lease, close, take_lease
 from calsync.sync.moves import Moves
 from calsync.sync.pull import Pull, PullResult, SeenIds
 from calsync.sync.push import Item, Push, PushReport
 from calsync.sync.reconcile import Reconcile, what_changed
 
+__all__ = ["EngineConfig", "SyncJob"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Knobs of the engine (defaults suit production; tests shrink them)."""
-
-    crm_base_url: str = "https://crm.example.com"
-    push_batch: int = 50  # calendar writes per provider call
-    txn_items: int = 200  # changes per storage transaction
-    lease_ttl: timedelta = timedelta(minutes=10)
-    busy_retry: timedelta = timedelta(seconds=1)  # a job finding the lease held comes back then
-    poll_interval: timedelta = timedelta(minutes=30)
-    backoff_base: timedelta = timedelta(seconds=30)
-    backoff_max: timedelta = timedelta(hours=6)
-    coalesce_window: timedelta = timedelta(seconds=10)
-    max_push_attempts: int = 3  # pushes of one entry per job before it waits for a follow-up
-    problem_after: int = 3  # consecutive transient failures before the account shows an error
+DEFAULT_CONFIG = EngineConfig()
 
 
 class SyncJob:
@@ -78,7 +63,7 @@ class SyncJob:
         clock: Clock,
         open_provider: Callable[[Account], CalendarProvider],
         queue: TaskQueue,
-        config: EngineConfig = EngineConfig(),
+        config: EngineConfig = DEFAULT_CONFIG,
     ) -> None:
         self.storage = storage
         self.clock = clock
@@ -109,7 +94,7 @@ class SyncJob:
         return timedelta(seconds=seconds)
 
 
-class _Run:
+class _Run(Failures):
     """One execution of the job for a leased account."""
 
     def __init__(self, job: SyncJob, account: Account, holder: str, *, pull: bool) -> None:
@@ -128,6 +113,7 @@ class _Run:
         self.lease = Lease(
             account.id, holder, self.settings.calendar_id, job.clock, self.config.lease_ttl
         )
+        self.budget = Budget(job.clock, self.now, self.config.job_budget)
         self.pulled: PullResult | None = None
         self.reconciled = False
         self.report = PushReport()
@@ -135,26 +121,11 @@ class _Run:
     def execute(self) -> JobResult:
         try:
             self._sync()
+        except BudgetSpent:  # stopped between two batches: what is left goes to a follow-up
+            self.report.leftover = True
         except Exception as exc:  # every failure is recorded; a crash (BaseException) is not
             return self._failure(exc)
         return self._done()
-
-    def _failure(self, exc: Exception) -> JobResult:
-        if isinstance(exc, SyncStopped):
-            self._close(lambda account: account)
-            return JobResult(JobOutcome.SKIPPED, detail="sync was stopped")
-        if isinstance(exc, LeaseLost):
-            wait = self.config.busy_retry.total_seconds()
-            return JobResult(JobOutcome.BUSY, retry_after=wait, detail="lease taken over")
-        if isinstance(exc, ProviderAuthError):
-            return self._reauth(exc)
-        if isinstance(exc, ProviderRejected):
-            return self._failed(exc)
-        if isinstance(exc, ProviderRateLimited):
-            return self._retry(exc, exc.retry_after)
-        if not isinstance(exc, CalsyncError):
-            log.exception("sync job of account %s failed unexpectedly", self.account.id)
-        return self._retry(exc, None)
 
     # -- the work -----------------------------------------------------------------------------
 
@@ -163,7 +134,7 @@ class _Run:
         provider = job.open_provider(self.account)
         sync = self.account.sync
         todo = what_changed(sync.applied_settings, self.settings, interrupted=sync.reconciling)
-        ctx = Context(job.storage, provider, scope, self.lease)
+        ctx = Context(job.storage, provider, scope, self.lease, self.budget)
         if todo.needed and not sync.reconciling:
             self._begin_reconcile()
         pull = Pull(ctx, txn_items=self.config.txn_items, reevaluate=todo.reevaluate)
@@ -176,7 +147,7 @@ class _Run:
         if self.asked_to_pull or todo.needed or cursor is None:
             self.pulled = pull.run(cursor)
         push = Push(ctx, batch=self.config.push_batch, max_attempts=self.config.max_push_attempts)
-        self.report = push.report
+        push.report = self.report
         for items in self._settings_pushes(todo, pull.linked_now):
             push.push_ids(items)
         self.reconciled = True
@@ -268,55 +239,3 @@ class _Run:
             request_job(self.job.queue, self.account.id, end, window, pull=False)
         detail = f"{self.report.writes} calendar writes in {self.report.calls} calls"
         return JobResult(JobOutcome.DONE, detail=detail)
-
-    def _retry(self, exc: Exception, retry_after: float | None) -> JobResult:
-        end = self.job.clock.now()
-        failures = self.account.sync.failures + 1
-        wait = self.job.backoff(failures)
-        if retry_after is not None:
-            wait = max(wait, timedelta(seconds=retry_after))
-        provider = self.account.provider.value.title()
-
-        def update(account: Account) -> Account:
-            sync = evolve(account.sync, failures=failures, next_check_at=end + wait)
-            error = account.error
-            if failures >= self.config.problem_after:
-                message = (
-                    f"calsync could not sync with {provider} for a while ({_reason(exc)}); "
-                    "it keeps trying on its own."
-                )
-                error = Problem(code="sync_delayed", message=message, at=end)
-            return evolve(account, sync=sync, error=error, updated_at=end)
-
-        self._close(update)
-        return JobResult(JobOutcome.RETRY, retry_after=wait.total_seconds(), detail=_reason(exc))
-
-    def _reauth(self, exc: ProviderAuthError) -> JobResult:
-        provider = self.account.provider.value.title()
-        message = f"{provider} no longer accepts calsync's access: reconnect the account."
-        return self._stop(AccountStatus.NEEDS_REAUTH, "reauthorize", message, exc)
-
-    def _failed(self, exc: ProviderRejected) -> JobResult:
-        message = (
-            f"The calendar could not be synced ({exc.message}). Check that it still exists and "
-            "that you can edit it, or choose another calendar in the sync options."
-        )
-        return self._stop(AccountStatus.ERROR, "calendar_refused", message, exc)
-
-    def _stop(self, status: AccountStatus, code: str, message: str, exc: Exception) -> JobResult:
-        end = self.job.clock.now()
-
-        def update(account: Account) -> Account:
-            problem = Problem(code=code, message=message, at=end)
-            sync = evolve(account.sync, next_check_at=None, failures=0)
-            new_status = status if account.is_syncing else account.status
-            return evolve(account, status=new_status, sync=sync, error=problem, updated_at=end)
-
-        self._close(update)
-        return JobResult(JobOutcome.FAILED, detail=_reason(exc))
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, CalsyncError):
-        return exc.message
-    return type(exc).__name__

@@ -86,9 +86,13 @@ class Moves:
         return sorted(found)
 
     def run(self) -> None:
+        moved_any = False
         for _ in range(_PASSES):
             batches = 0
             for batch in chunks(self._pending(), self.batch):
+                if moved_any:
+                    self.ctx.budget.check()  # between two batches (the first always goes)
+                moved_any = True
                 batches += 1
                 self._batch(batch)
             if not batches:
@@ -110,6 +114,8 @@ class Moves:
         found = self.ctx.provider.get(link.calendar_id, link.event_id)
         if found is None and link.moving_to is not None:
             found = self.ctx.provider.get(link.moving_to, link.event_id)
+            if found is not None and found.crm_activity_id != link.activity_id:
+                return None  # another event holding the id there (a refused move): not ours
         return found
 
     def _commit(self, ids: list[str], decide: Callable[[dict[str, Activity]], _Plan]) -> _Plan:
@@ -178,8 +184,12 @@ class Moves:
                 self.moved += 1
                 arrived = evolve(link, calendar_id=result.event.calendar_id, moving_to=None)
                 plan.actions.append(PutLink(evolve(arrived, updated_at=self.scope.now)))
-            elif result.outcome is Outcome.REJECTED:
-                # Refused: the event stays where it is, unlinked; the push makes a new one.
+            elif result.outcome in (Outcome.REJECTED, Outcome.EXISTS):
+                # Refused (EXISTS: the new calendar holds another event with this id): the
+                # event stays where it is, unlinked; the push tries to make a new one.
+                detail = result.detail
+                if result.outcome is Outcome.EXISTS:
+                    detail = "the new calendar already holds another event with this id"
                 plan.actions += [
                     DropLink(link.activity_id),
                     decision(
@@ -190,10 +200,10 @@ class Moves:
                         crm_value=self.scope.calendar_id,
                         calendar_value=link.calendar_id,
                         winner=Side.CALENDAR,
-                        reason=f"The calendar refused to move this event: {result.detail}",
+                        reason=f"The calendar refused to move this event: {detail}",
                     ),
                 ]
-            # GONE or EXISTS: `moving_to` stays set; the next pass looks where it went.
+            # GONE: `moving_to` stays set; the next pass looks where it went.
         return plan
 
 

@@ -11,6 +11,9 @@
 |        |          | (merge), which queues another push if the event still lacks something |
 | update | GONE     | deleted in the calendar meanwhile: plan it as a removal               |
 | delete | OK, GONE | done: drop the link, clear the outbox entry                           |
+| delete | STALE    | the event changed since we read it: planned as a calendar change (an  |
+|        |          | edit lost to a CRM deletion is recorded; one of an activity that      |
+|        |          | stays is merged into it), then the delete goes again, If-Match as now |
 | any    | REJECTED | permanently refused: recorded for the user, the entry cleared         |
 | any    | RETRY    | transient: stop pushing; the entry stays for the next attempt         |
 """
@@ -19,9 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from calsync.domain.activity import Activity, Origin
-from calsync.domain.event import RemovedEvent
-from calsync.domain.ids import event_id_for
+from calsync.domain.activity import Activity, ActivityOp, Origin
+from calsync.domain.event import CalendarEvent, RemovedEvent
+from calsync.domain.ids import activity_id_from_event_id, event_id_for
 from calsync.domain.link import Link, Side
 from calsync.domain.mapping import fields_from_activity
 from calsync.domain.schedule import evolve
@@ -32,6 +35,7 @@ from calsync.sync.actions import (
     DropLink,
     PutLink,
     QueuePush,
+    RemoveActivity,
     SaveActivity,
     Scope,
     decision,
@@ -66,10 +70,11 @@ def plan_outcome(
         return Settled([_refusal(scope, activity_id, write, result.detail), clear])
     if isinstance(write, CreateEvent):
         return _created(scope, write, result=result, pushed=pushed, activity=activity, clear=clear)
+    if result.outcome is Outcome.STALE and _displaced(result.event, link):
+        # The id holds another activity's event now: this link's event is gone.
+        result = WriteResult(Outcome.GONE, detail="the event was replaced")
     if isinstance(write, DeleteEvent):
-        if result.outcome in (Outcome.OK, Outcome.GONE):
-            return Settled([DropLink(activity_id), clear])
-        return Settled(retry=True)
+        return _deleted(scope, result, activity=activity, link=link, clear=clear)
     assert isinstance(write, UpdateEvent)
     return _updated(
         scope, write, result=result, pushed=pushed, activity=activity, link=link, clear=clear
@@ -127,10 +132,46 @@ def _updated(
     return Settled(retry=True)
 
 
+def _deleted(
+    scope: Scope,
+    result: WriteResult,
+    *,
+    activity: Activity | None,
+    link: Link | None,
+    clear: ClearOutbox,
+) -> Settled:
+    if result.outcome in (Outcome.OK, Outcome.GONE):
+        return Settled([DropLink(clear.activity_id), clear])
+    event = result.event
+    if result.outcome is not Outcome.STALE or event is None or link is None:
+        return Settled(retry=True)
+    # The event changed since we read it (412): planned as a calendar change (the edit is
+    # recorded as lost to the deletion, or merged into an activity that stays), then the
+    # delete goes again with If-Match as the event is now.
+    actions = plan_change(scope, event, link, activity)
+    if any(isinstance(a, DropLink | RemoveActivity) for a in actions):
+        return Settled([*actions, clear])
+    if not any(isinstance(a, PutLink) for a in actions):
+        actions.append(PutLink(evolve(link, updated_at=scope.now, **event_marks(event))))
+    if not _queues_push(actions):
+        op: ActivityOp = "delete" if activity is None else "upsert"
+        version = activity.version if activity is not None else link.activity_version
+        actions.append(QueuePush(link.activity_id, op, version))
+    return Settled(actions)
+
+
 def _queues_push(actions: list[Action]) -> bool:
     return any(
         isinstance(a, QueuePush) or (isinstance(a, SaveActivity) and a.push_here) for a in actions
     )
+
+
+def _displaced(event: CalendarEvent | None, link: Link | None) -> bool:
+    """Whether `event`, which holds the link's event id, is another activity's own event (the
+    link's event was deleted, and calsync's create for that activity took the id again)."""
+    if event is None or link is None or event.crm_activity_id in (None, link.activity_id):
+        return False
+    return activity_id_from_event_id(event.id) == event.crm_activity_id
 
 
 def _is_ours(event_id: str, stamp: str | None, activity_id: str) -> bool:

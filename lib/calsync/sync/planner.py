@@ -3,8 +3,8 @@
 Pure functions, in the manner of vdirsyncer's `sync/__init__.py`: every case is one branch with
 one comment saying what happened. Two entry points:
 
-- `plan_change`: the calendar reported an event (or its removal) during a pull;
-- `plan_push`: an activity has an outbox entry (or a settings change asks to push it).
+- `plan_change` (here): the calendar reported an event (or its removal) during a pull;
+- `push_plan.plan_push`: an activity has an outbox entry (or a settings change asks to push it).
 
 A pull never writes to the calendar itself: when the CRM's side must reach the event, it queues
 an outbox entry for its own account (`QueuePush`, or `SaveActivity(push_here=True)`), and the
@@ -13,29 +13,24 @@ push step that follows sends it. So every calendar write goes through one path, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from calsync.domain.account import PrivateEvents, SyncType
-from calsync.domain.activity import Activity, LinkedItem, LinkedItemKind, Origin
+from calsync.domain.activity import Activity, Origin, Visibility
 from calsync.domain.event import CalendarEvent, EventChange, RemovedEvent
-from calsync.domain.ids import activity_id_from_event_id, event_id_for
+from calsync.domain.ids import activity_id_from_event_id
 from calsync.domain.link import Link, LinkState, Side
 from calsync.domain.mapping import (
     activity_from_event,
-    content_hash,
-    event_content,
+    any_future,
     fields_from_activity,
     fields_from_event,
+    follows_policy,
     is_future,
 )
 from calsync.domain.merge import MergeResult, calendar_wins, merge
 from calsync.domain.schedule import evolve
-from calsync.ports import CreateEvent, DeleteEvent, UpdateEvent
 from calsync.sync.actions import (
     Action,
-    ClearOutbox,
     DropLink,
-    PushStep,
     PutLink,
     QueuePush,
     RemoveActivity,
@@ -43,12 +38,12 @@ from calsync.sync.actions import (
     Scope,
 )
 from calsync.sync.settle import (
+    calendar_changed,
     deletion_record,
+    event_marks,
     linked_to,
     new_link,
     records,
-    refreshed,
-    refusal,
     settle,
     tie,
 )
@@ -89,31 +84,29 @@ def _linked(  # noqa: PLR0911 - a decision table: one return per case
     if event.etag == link.event_etag and not reevaluate:
         # Nothing new: our own write coming back, or a change already taken.
         return []
-    if activity is None and (link.read_only or event.read_only):
-        # An occurrence cannot be deleted from the CRM (it was, while its calendar was not
-        # synced): it comes back, as a new import.
-        again = _unlinked(scope, event, None)
-        return again if any(isinstance(a, PutLink) for a in again) else [DropLink(link.activity_id)]
     if activity is None:
-        # Deleted in the CRM while the event lives on: the push deletes the event.
-        return [QueuePush(link.activity_id, "delete", link.activity_version)]
+        return _deleted_in_crm(scope, event, link)
     if activity.owner_id != scope.user_id:
-        # The activity changed hands in the CRM: the push takes it out of this calendar.
-        return [QueuePush(activity.id, "upsert", activity.version)]
-    if not is_future(event, scope.now):
-        # Edits to past items are not propagated.
+        # The activity changed hands in the CRM: the push takes it out of this calendar (a
+        # calendar edit made since the last sync goes with it, recorded).
+        return _leaving(scope, event, link, QueuePush(activity.id, "upsert", activity.version))
+    if not any_future(scope.now, event, activity, link.base):
+        # Edits to past items are not propagated (the pair is over on both sides).
         return []
-    if link.origin is Origin.CALENDAR and event.private and _skips_private(scope):
-        # An imported event turned private under "don't sync private events": it leaves the
-        # CRM (two-way), or is just unlinked (one-way, where the CRM is the source).
+    if _private_import(scope, event, link, activity):
+        # An imported event made private in the calendar, under "don't sync private events":
+        # it leaves the CRM (two-way), or is just unlinked (one-way, where the CRM is the
+        # source). (Privacy the CRM user asked for, "only me", is theirs: it stays.)
         if scope.settings.sync_type is SyncType.ONE_WAY:
             return [DropLink(activity.id)]
-        # What a merge would decide is recorded, and so are CRM changes the event lacks.
+        # What a merge would decide is recorded, and so is the loss of CRM changes the event
+        # lacks and of what only the CRM held (its note, linked items, done flag).
         result = _merged(scope, event, link, activity)
         leaving: list[Action] = [RemoveActivity(activity, fan_out=False), DropLink(activity.id)]
         leaving += records(scope, activity.id, event.id, result)
-        if result.fields != fields_from_event(event):
-            leaving.append(deletion_record(scope, activity, event.id, winner=Side.CALENDAR))
+        lost = result.fields != fields_from_event(event) or crm_work(scope, activity, link)
+        if lost or unsynced(activity, link):
+            leaving.append(deletion_record(scope, activity.id, event.id, winner=Side.CALENDAR))
         return leaving
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
     if activity.read_only or event.read_only:
@@ -134,7 +127,7 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
         return []
     owner_id = activity_id_from_event_id(event.id)
     if owner_id is not None and event.crm_activity_id == owner_id:
-        if activity is not None and _ours(scope, activity) and activity.origin is Origin.CRM:
+        if activity is not None and scope.owns(activity) and activity.origin is Origin.CRM:
             # One of ours without a link: a push created it and stopped before recording it.
             # Tie them again; where they differ, the later side wins (recorded).
             return tie(scope, event, activity, Origin.CRM)
@@ -148,19 +141,14 @@ def _unlinked(  # noqa: PLR0911 - a decision table: one return per case
         # A private event under "don't sync private events": not brought in.
         return []
     if activity is not None:
-        if not _ours(scope, activity):
+        if not scope.owns(activity):
             # Imported before, since given to another CRM user: left to them.
             return []
         # Imported before and unlinked since (e.g. the calendar was switched and back): tie
         # them again; where they differ, the later side wins (recorded).
         return tie(scope, event, activity, Origin.CALENDAR)
     created = activity_from_event(
-        event,
-        account_id=scope.account_id,
-        company_id=scope.company_id,
-        user_id=scope.user_id,
-        settings=scope.settings,
-        now=scope.now,
+        event, account=scope.account, settings=scope.settings, now=scope.now
     )
     assert created is not None  # private events under "skip" were handled above
     # A new event in the calendar (two-way): it becomes a CRM activity of the incoming type.
@@ -177,10 +165,14 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     if link.state is not LinkState.LINKED:
         # Already unlinked by an earlier deletion (one-way), or its calendar is not synced.
         return []
-    if activity is None or not _ours(scope, activity):
+    if activity is None or not scope.owns(activity):
         # Gone on both sides (or the activity went to another user): forget the link.
         return [DropLink(link.activity_id)]
-    if link.base is not None and not is_future(link.base, scope.now):
+    if activity.origin is Origin.CRM and activity.type not in scope.settings.export_types:
+        # Its type no longer syncs: the event went because calsync deleted it (a job that
+        # stopped before recording that, say); the activity stays.
+        return [DropLink(link.activity_id)]
+    if link.base is not None and not any_future(scope.now, link.base, activity):
         # The past is left alone: the activity stays as it was.
         return [DropLink(link.activity_id)]
     if link.read_only or link.recurring_event_id is not None:
@@ -197,81 +189,38 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
         DropLink(activity.id),
     ]
     crm = fields_from_activity(activity, scope.settings, link.base, link.visibility_given)
-    if link.base is not None and crm != link.base:
-        actions.append(deletion_record(scope, activity, link.event_id, winner=Side.CALENDAR))
+    if link.base is not None and (crm != link.base or unsynced(activity, link)):
+        actions.append(deletion_record(scope, activity.id, link.event_id, winner=Side.CALENDAR))
     return actions
 
 
-def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
-    scope: Scope,
-    *,
-    activity_id: str,
-    version: int,
-    activity: Activity | None,
-    link: Link | None,
-    linked_items: Mapping[LinkedItemKind, LinkedItem],
-) -> PushStep:
-    """What to write to the calendar for an activity the CRM changed (or a settings change
-    asks to push). `version` is the outbox entry's (the activity's, for a settings push)."""
-    # The entry is consumed by a push planned from the activity as it is now (an entry written
-    # later has a higher version and stays).
-    clear = ClearOutbox(activity_id, max(activity.version, version) if activity else version)
-    if link is not None and link.state is not LinkState.LINKED:
-        # One-way: the user deleted its event in the calendar, so it never pushes again; or its
-        # event stayed in a calendar no longer synced.
-        return PushStep(None, [clear] if activity else [DropLink(activity_id), clear])
-    if link is not None and link.calendar_id != scope.calendar_id:
-        # Left behind in a calendar no longer synced (past items stay where they were).
-        return PushStep(None, [clear])
-    if activity is None:
-        if link is None:
-            # Deleted in the CRM before it was ever pushed: nothing to undo.
-            return PushStep(None, [clear])
-        if link.read_only or (link.base is not None and not is_future(link.base, scope.now)):
-            # Occurrences are never written, and the past is left alone.
-            return PushStep(None, [DropLink(activity_id), clear])
-        # Deleted in the CRM: its event goes too.
-        return PushStep(DeleteEvent(link.event_id))
-    exported = activity.type in scope.settings.export_types
-    if not _ours(scope, activity) or (not exported and activity.origin is Origin.CRM):
-        if link is None:
-            # Not for this calendar (another owner, or a type that does not sync).
-            return PushStep(None, [clear])
-        if link.origin is Origin.CALENDAR:
-            # An imported activity given to another user: the user's own event stays.
-            return PushStep(None, [DropLink(activity_id), clear])
-        # No longer for this calendar (given to another user, or its type stopped syncing):
-        # the event the sync created goes; the activity stays.
-        return PushStep(DeleteEvent(link.event_id))
-    if not is_future(activity, scope.now):
-        # Edits to past items are not propagated.
-        return PushStep(None, [clear])
-    if activity.read_only or (link is not None and link.read_only):
-        # Occurrences of recurring calendar events are read-only: never written back.
-        return PushStep(None, [clear])
-    base, given = (link.base, link.visibility_given) if link else (None, None)
-    content = event_content(
-        fields_from_activity(activity, scope.settings, base, given),
-        linked_items,
-        scope.settings,
-        scope.crm_base_url,
+def _deleted_in_crm(scope: Scope, event: CalendarEvent, link: Link) -> list[Action]:
+    if link.read_only or event.read_only:
+        # An occurrence cannot be deleted from the CRM (it was, while its calendar was not
+        # synced): it comes back, as a new import.
+        again = _unlinked(scope, event, None)
+        return again if any(isinstance(a, PutLink) for a in again) else [DropLink(link.activity_id)]
+    if not any_future(scope.now, event, link.base):
+        # The pair over on both sides: the past is left alone.
+        return [DropLink(link.activity_id)]
+    # The event lives on: the push deletes it. A calendar edit made since the last sync loses
+    # to the deletion (recorded).
+    return _leaving(
+        scope, event, link, QueuePush(link.activity_id, "delete", link.activity_version)
     )
-    if link is None:
-        if activity.origin is Origin.CALENDAR:
-            # Imported through another account (or unlinked by a calendar switch): it lives in
-            # a calendar already, and is not copied into this one.
-            return PushStep(None, [clear])
-        # A new CRM activity: create its event under an id derived from the activity.
-        try:
-            event_id = event_id_for(activity.id)
-        except ValueError as exc:
-            return PushStep(None, [refusal(scope, activity, "", str(exc)), clear])
-        return PushStep(CreateEvent(event_id, content, activity.id))
-    if content_hash(content) == link.event_hash:
-        # The event already says this (our own write, or no synced field changed).
-        return PushStep(None, [*refreshed(scope, link, activity), clear])
-    # Changed in the CRM: update the event, only if it is still as we last saw it.
-    return PushStep(UpdateEvent(link.event_id, content, if_match=link.event_etag))
+
+
+def _leaving(scope: Scope, event: CalendarEvent, link: Link, push: QueuePush) -> list[Action]:
+    """The event is about to leave the calendar (its activity was deleted or given away): the
+    link remembers the event as it is now, so the push's If-Match holds, and a calendar edit
+    the removal overrides is recorded."""
+    seen = evolve(link, updated_at=scope.now, **event_marks(event))
+    actions: list[Action] = [PutLink(seen), push]
+    if calendar_changed(event, link):
+        # (kept as the event's side of the pair: e.g. moved into the future, it is still live)
+        actions[0] = PutLink(evolve(seen, event_base=fields_from_event(event)))
+        actions.append(deletion_record(scope, link.activity_id, event.id, winner=Side.CRM))
+    return actions
 
 
 def _merged(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) -> MergeResult:
@@ -284,12 +233,33 @@ def _merged(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) 
         crm_changed_at=activity.updated_at,
         calendar_changed_at=event.updated,
         calendar_base=link.event_base,
+        crm_field_times=activity.changed_at,
     )
-
-
-def _ours(scope: Scope, activity: Activity) -> bool:
-    return activity.owner_id == scope.user_id and activity.company_id == scope.company_id
 
 
 def _skips_private(scope: Scope) -> bool:
     return scope.settings.private_events is PrivateEvents.SKIP
+
+
+def _private_import(scope: Scope, event: CalendarEvent, link: Link, activity: Activity) -> bool:
+    """An imported event that is private by the calendar's doing, under "don't sync private
+    events". A private flag calsync wrote itself, because the CRM user chose "only me" for the
+    activity, does not make it a private import."""
+    if link.origin is not Origin.CALENDAR or not event.private or not _skips_private(scope):
+        return False
+    chosen = not follows_policy(activity, scope.settings, link.base, link.visibility_given)
+    return not (chosen and activity.visibility is Visibility.ONLY_ME)
+
+
+def unsynced(activity: Activity, link: Link) -> bool:
+    """Whether the activity changed in the CRM since it was last synced (any field, the note
+    included: every change bumps its version)."""
+    return activity.version > link.activity_version
+
+
+def crm_work(scope: Scope, activity: Activity, link: Link) -> bool:
+    """Whether an imported activity holds what only the CRM has: a note, linked items, done,
+    another type than imports get, a visibility the CRM user chose."""
+    chosen = not follows_policy(activity, scope.settings, link.base, link.visibility_given)
+    other_type = activity.type != scope.settings.import_as_type
+    return bool(activity.note or activity.linked_item_ids or activity.done or other_type or chosen)

@@ -207,22 +207,36 @@ class Pull:
         if not changes:
             return [], set()
         scope = self.scope
-        candidates = {c.id: activity_ids_for_event(scope.account_id, c.id) for c in changes}
+        candidates = {
+            c.id: activity_ids_for_event(scope.account, c.calendar_id, c.id) for c in changes
+        }
         wanted = [i for ids in candidates.values() for i in ids]
         links = uow.links.get_many(scope.account_id, wanted)
         linked: dict[str, Link | None] = {}
         activity_ids: dict[str, str] = {}
         moving: set[str] = set()
+        displaced: list[tuple[EventChange, Link]] = []
         for change in changes:
             found = [links[i] for i in candidates[change.id] if i in links]
-            link = next((x for x in found if x.event_id == change.id), None)
+            mine = [x for x in found if x.event_id == change.id]
+            if _stamped(change):
+                # One of ours: an import linked to this id lost its event (a foreign event
+                # held our id, was deleted, and our create took the id again).
+                owner = activity_id_from_event_id(change.id)
+                displaced += [(change, x) for x in mine if x.activity_id != owner]
+                mine = [x for x in mine if x.activity_id == owner]
+            link = mine[0] if mine else None
             if link is not None and link.moving_to is not None:
                 moving.add(change.id)  # in the middle of a move: sync/moves.py finishes it
             link = link if link and link.calendar_id == change.calendar_id else None
             linked[change.id] = link
             activity_ids[change.id] = link.activity_id if link else _owner_of(scope, change)
-        activities = uow.activities.get_many(scope.company_id, activity_ids.values())
+        wanted_activities = [*activity_ids.values(), *(x.activity_id for _, x in displaced)]
+        activities = uow.activities.get_many(scope.company_id, wanted_activities)
         actions: list[Action] = []
+        for change, gone in displaced:
+            removal = RemovedEvent(id=change.id, calendar_id=change.calendar_id)
+            actions += plan_change(scope, removal, gone, activities.get(gone.activity_id))
         for change in changes:
             if change.id in moving:
                 continue
@@ -249,4 +263,4 @@ def _owner_of(scope: Scope, change: EventChange) -> str:
         ours = activity_id_from_event_id(change.id)
         if ours is not None and change.crm_activity_id == ours:
             return ours
-    return activity_ids_for_event(scope.account_id, change.id)[-1]
+    return activity_ids_for_event(scope.account, change.calendar_id, change.id)[-1]

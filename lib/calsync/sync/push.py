@@ -24,8 +24,8 @@ from calsync.sync.actions import Action, ClearOutbox, PushStep
 from calsync.sync.context import Context
 from calsync.sync.executor import apply_actions
 from calsync.sync.outcomes import plan_outcome
-from calsync.sync.planner import plan_push
 from calsync.sync.pull import chunks
+from calsync.sync.push_plan import plan_push
 
 _CACHE_SIZE = 512
 
@@ -55,7 +55,9 @@ class Push:
         self.lease = ctx.lease
         self.batch = batch
         self.max_attempts = max_attempts
+        self.budget = ctx.budget
         self.report = PushReport()
+        self._batches = 0  # batches pushed by this job (the first always goes)
         self._items: OrderedDict[tuple[LinkedItemKind, str], LinkedItem | None] = OrderedDict()
 
     def outbox(self) -> PushReport:
@@ -77,6 +79,9 @@ class Push:
             self._push(batch, synthetic=True)
 
     def _push(self, items: Sequence[Item], *, synthetic: bool) -> None:
+        if self._batches:
+            self.budget.check()  # between two batches: everything so far is recorded
+        self._batches += 1
         session = self.storage.session()
         ids = [item.activity_id for item in items]
         activities = session.activities.get_many(self.scope.company_id, ids)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calsync.domain.activity import Activity, Origin, Visibility
+from calsync.domain.activity import Activity, Origin, Visibility, stamp_changes
 from calsync.domain.event import CalendarEvent
 from calsync.domain.link import Link, Side, SyncedFields
 from calsync.domain.mapping import (
@@ -86,10 +86,15 @@ def settle(
     updated = apply_fields(activity, merged, scope.settings, base=link.base, given=given_before)
     if activity.origin is Origin.CALENDAR and activity.read_only != event.read_only:
         updated = evolve(updated, read_only=event.read_only)  # e.g. tied again after a release
+    if not stored and activity.origin is Origin.CALENDAR:
+        # Tied to this account now (e.g. its calendar connected again as a new account).
+        updated = evolve(updated, source_account_id=scope.account_id)
     needs_push = merged != fields_from_event(event)
     actions: list[Action] = []
     if updated != activity:
-        updated = bump(updated, scope.now)
+        # What the calendar changed counts, for the owner's other calendars, as changed in
+        # the CRM when the calendar changed it.
+        updated = bump(stamp_changes(activity, updated, event.updated or scope.now), scope.now)
         fan_out = activity.origin is Origin.CRM
         actions.append(SaveActivity(updated, fan_out=fan_out, push_here=needs_push))
     elif needs_push:
@@ -130,12 +135,12 @@ def records(scope: Scope, activity_id: str, event_id: str, result: MergeResult) 
     ]
 
 
-def deletion_record(scope: Scope, activity: Activity, event_id: str, *, winner: Side) -> Record:
+def deletion_record(scope: Scope, activity_id: str, event_id: str, *, winner: Side) -> Record:
     """A deletion on one side beat edits on the other: say so."""
     deleted_in = "calendar" if winner is Side.CALENDAR else "CRM"
     return decision(
         scope,
-        activity_id=activity.id,
+        activity_id=activity_id,
         event_id=event_id,
         name="deleted",
         crm_value="deleted" if winner is Side.CRM else "edited",
@@ -146,6 +151,12 @@ def deletion_record(scope: Scope, activity: Activity, event_id: str, *, winner: 
             "since the last sync; the deletion was kept."
         ),
     )
+
+
+def calendar_changed(event: CalendarEvent, link: Link) -> bool:
+    """Whether the calendar changed a synced field of the event since calsync last saw it."""
+    seen = link.event_base or link.base
+    return seen is not None and fields_from_event(event) != seen
 
 
 def tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) -> list[Action]:
@@ -168,6 +179,7 @@ def tie(scope: Scope, event: CalendarEvent, activity: Activity, origin: Origin) 
             seen,
             crm_changed_at=activity.updated_at,
             calendar_changed_at=event.updated or scope.now,
+            crm_field_times=activity.changed_at,
         )
     return settle(scope, event, stub, activity, result, stored=False)
 

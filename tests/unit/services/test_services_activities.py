@@ -259,3 +259,16 @@ def test_a_zone_that_is_no_zone_is_refused_by_name(world: World, name: str) -> N
         _create(world, {**MEETING, "timezone": name})
     assert set(error.value.fields) == {"timezone"}
     assert len(error.value.fields["timezone"]) < 200  # a huge name is not echoed back
+
+
+def test_each_synced_field_keeps_the_time_the_crm_last_changed_it(world: World) -> None:
+    """What the engine's merge judges each field by (the later change of a field wins)."""
+    created = _create(world)
+    made_at = world.clock.now()
+    world.later(minutes=5)
+    world.services.activities.patch(world.demo, created.id, {"location": "Room 2", "note": "x"})
+    stored = world.storage.session().activities.get("c1", created.id)
+    assert stored is not None
+    assert stored.changed_at["location"] == world.clock.now()
+    assert stored.changed_at["subject"] == made_at  # not changed since it was created
+    assert "note" not in stored.changed_at  # never leaves the CRM: not merged
