@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,6 @@ from emulators.cloudtasks.model import QueueRecord, TaskRecord
 from emulators.cloudtasks.settings import Counters, Settings
 
 T = TypeVar("T")
-_SWEEP_AT = 10_000
 
 
 class State:
@@ -32,7 +32,8 @@ class State:
         self._initial = settings.model_copy()
         self.settings = settings.model_copy()
         self.queues: dict[str, QueueRecord] = {}
-        self.tombstones: dict[str, float] = {}
+        self.tombstones: dict[str, float] = {}  # name -> until when it stays taken
+        self._expiries: list[tuple[float, str]] = []  # a heap of (until, name), for forgetting
         self.counters = Counters()
         self.epoch = 0
 
@@ -51,9 +52,17 @@ class State:
     def bury(self, name: str, seconds: float) -> None:
         """Keep ``name`` taken for ``seconds`` (a tombstone window of the settings)."""
         moment = time.time()
+        self._forget_expired(moment)
         self.tombstones[name] = moment + seconds
-        if len(self.tombstones) > _SWEEP_AT:
-            self.tombstones = {k: v for k, v in self.tombstones.items() if v > moment}
+        heapq.heappush(self._expiries, (moment + seconds, name))
+
+    def _forget_expired(self, moment: float) -> None:
+        """Drop the tombstones whose window has passed: oldest first, each once, so a burial
+        costs O(log n) however many names are still taken."""
+        while self._expiries and self._expiries[0][0] <= moment:
+            until, name = heapq.heappop(self._expiries)
+            if self.tombstones.get(name) == until:  # not buried again since
+                del self.tombstones[name]
 
     def buried(self, name: str) -> bool:
         until = self.tombstones.get(name)
@@ -76,6 +85,7 @@ class State:
         with self.cond:
             self.queues.clear()
             self.tombstones.clear()
+            self._expiries.clear()
             self.counters = Counters()
             self.settings = self._initial.model_copy()
             self.epoch += 1
