@@ -69,12 +69,12 @@ def _due_again(storage: Storage, count: int, due: int, now: datetime) -> None:
     _seed(storage, again)
 
 
-def fanouts(bench: Bench) -> list[Figure]:
-    count = bench.sizes.fanout_accounts
-    return [
-        fanout(bench, "fanout_10000", bench.sizes.fanout_due),
-        fanout(bench, "fanout_10000_all_due", count),
-    ]
+def fanout_due(bench: Bench) -> Figure:
+    return fanout(bench, "fanout_10000", bench.sizes.fanout_due)
+
+
+def fanout_all_due(bench: Bench) -> Figure:
+    return fanout(bench, "fanout_10000_all_due", bench.sizes.fanout_accounts)
 
 
 def fanout(bench: Bench, name: str, due: int) -> Figure:

@@ -49,7 +49,8 @@ ON_STACK: list[tuple[tuple[str, ...], Step]] = [
     (("import_5000", "idle_sync"), fig_sync.import_and_idle),
     (("export_5000",), lambda bench: [fig_export.export(bench)]),
     (("worker_memory_10000",), lambda bench: [fig_memory.worker_memory(bench)]),
-    (("fanout_10000", "fanout_10000_all_due"), fig_fanout.fanouts),
+    (("fanout_10000",), lambda bench: [fig_fanout.fanout_due(bench)]),
+    (("fanout_10000_all_due",), lambda bench: [fig_fanout.fanout_all_due(bench)]),
     (("cost_per_change",), lambda bench: _change(bench, fig_change.cost_per_change)),
 ]
 ON_PRODUCTION_WINDOW: list[tuple[tuple[str, ...], Step]] = [

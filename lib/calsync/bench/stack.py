@@ -45,6 +45,7 @@ BENCH_QUEUE = f"{LOCATION}/queues/bench"  # jobs the benchmark's own services as
 UNPACED_VARIABLE = "CALSYNC_GOOGLE_REQUESTS_PER_MINUTE"
 VERBOSE_VARIABLE = "CALSYNC_BENCH_VERBOSE"
 PRODUCTION_WINDOW: float = Settings.model_fields["coalesce_seconds"].default
+PURGE_TIMEOUT = 600.0  # seconds
 
 
 class StackError(RuntimeError):
@@ -186,7 +187,10 @@ class BenchStack:
         self.tasks().resume_queue(name=queue)
 
     def purge(self, queue: str) -> None:
-        self.tasks().purge_queue(name=queue)
+        """Delete the queue's tasks. The emulator tombstones each named task it deletes and,
+        once it holds 10,000 tombstones, sweeps them on every deletion: purging the 10,000
+        jobs of `fanout_10000_all_due` takes it tens of seconds, hence the long timeout."""
+        self.tasks().purge_queue(name=queue, timeout=PURGE_TIMEOUT)
 
     def queue_live(self, queue: str) -> dict[str, Any]:
         stats = requests.get(f"{self.tasks_admin}/admin/stats", timeout=30).json()
