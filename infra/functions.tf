@@ -80,10 +80,18 @@ locals {
       env            = {}
     }
     # One account's sync job per request (Cloud Tasks): a full sync pages through thousands of
-    # events and pushes the outbox in batches, so a generous timeout (10 minutes: the Cloud
-    # Tasks dispatch deadline the adapter sets and the engine's lease) and 1 GiB for the pages
+    # events and pushes the outbox in batches, so a generous timeout and 1 GiB for the pages
     # and merges of up to 4 jobs at once. The queue never dispatches more than
     # local.sync_max_concurrent (tasks.tf) at once: 7 instances x 4 = 28 >= 25.
+    # Time limits, which must keep  job budget < timeout <= dispatch deadline <= lease TTL:
+    # the timeout (600 s) equals the Cloud Tasks dispatch deadline the adapter puts on every
+    # task (lib/calsync/tasks/cloud_tasks.py: 10 minutes), so Cloud Tasks never gives up on a
+    # job that is still running (it would retry it while the first one runs on); the engine's
+    # lease (EngineConfig.lease_ttl, 10 minutes) lasts at least as long, so no second job can
+    # take the account over from a live one. A job paced at 300 requests a minute needs
+    # longer than that for a large first sync (5,000 events out: about 17 minutes), so the
+    # engine must stop within a time budget shorter than the timeout and ask for a follow-up
+    # job (infra/README.md, "Quotas" and "Time limits").
     worker = {
       description    = "One account's sync job (Cloud Tasks)"
       memory         = "1Gi"
@@ -138,8 +146,14 @@ locals {
     CALSYNC_BEARER_CERTS_URL   = var.bearer_certs_url
     CALSYNC_KMS_KEY_NAME       = google_kms_crypto_key.tokens.id
     CALSYNC_TASKS_QUEUE        = google_cloud_tasks_queue.sync.id
+    # The pace of one account's job: the per-job budget the queue is sized on (tasks.tf).
+    CALSYNC_GOOGLE_REQUESTS_PER_MINUTE = tostring(local.job_requests_per_minute)
     # The identity Cloud Tasks signs worker calls as, for the jobs a function enqueues.
     CALSYNC_TASK_OIDC_SERVICE_ACCOUNT = google_service_account.tasks.email
+    # Set by Google on every gen2 function (functions-framework then tags each log line with
+    # its execution id); stated here too, or every plan would show a change that removes it
+    # (GoogleCloudPlatform/cloud-foundation-fabric#2403).
+    LOG_EXECUTION_ID = "true"
   }
 
   # Secrets, as environment variables read from Secret Manager when an instance starts.
@@ -197,11 +211,12 @@ resource "google_cloudfunctions2_function" "fn" {
   }
 
   # A function starts only if its account can already read its secrets, and builds only if
-  # the build account can read the bundle and write the image.
+  # the build account can read the source (ours, and Google's copy of it) and write the image.
   depends_on = [
     google_project_service.enabled,
     google_secret_manager_secret_iam_member.oauth_client_secret,
     google_storage_bucket_iam_member.build_reads_bundles,
+    google_project_iam_member.build_reads_function_sources,
     google_artifact_registry_repository_iam_member.build_writes_images,
     google_project_iam_member.build_logs,
   ]

@@ -3,20 +3,32 @@
 # CALSYNC_TASKS_QUEUE).
 #
 # Sizing against Google Calendar's quotas (per minute: 600 requests per user, 10,000 per
-# project; a call inside a batch counts as one request):
+# project; a call inside a batch counts as one request). tests/infra/test_infra_quotas.py
+# checks every sum below against these locals and the code's own settings.
 #
 # - Per user. Only a sync job calls Google for an account in volume, and an account has at
 #   most one job running: the job holds the account's lease (a second one answers "busy" and
 #   is retried later), and requests for the same account within the coalescing window share
 #   one task name, so a burst of notifications and CRM edits makes one task. A job spends at
-#   most local.job_requests_per_minute (half the per-user quota, leaving room for the
-#   interactive calls of the accounts function and the fan-out's channel renewals): the
-#   engine must pace its calls to that rate (see infra/README.md, "Quotas").
-# - Per project. The queue runs at most local.sync_max_concurrent jobs at once, so the
-#   deployment's jobs spend at most 25 x 300 = 7,500 requests a minute, under 10,000 with
-#   2,500 left for interactive calls and renewals. Dispatches start at most 20 per second
-#   (1,200 a minute): enough to poll 10,000 accounts every 15 minutes (667 jobs a minute) with
-#   room for change-driven jobs; an idle job is one request.
+#   most local.job_requests_per_minute: every function gets it as
+#   CALSYNC_GOOGLE_REQUESTS_PER_MINUTE (functions.tf), and the Google adapter paces each
+#   job's calls to it. That is half the per-user quota; the other half is for the account's
+#   interactive calls (the accounts function: calendar list, a new calendar, a channel opened
+#   or stopped) and its channel renewals (2 requests every 6 days).
+# - Per project, a minute at most:
+#     jobs:      local.sync_max_concurrent jobs at once x 300       = 7,500
+#     renewals:  the fan-out renews each account's channel once per  =     3
+#                7-day life, within its last day, so about every 6 days: events.watch +
+#                channels.stop = 2 requests; 10,000 accounts x 2 / (6 x 1,440 minutes) = 2.3
+#     left:      for the interactive calls of the accounts function  = 2,497
+#   Renewals bunch up only if many accounts connected together (their channels then expire
+#   together, and one tick renews every channel expiring within a day, 2 requests each, on 8
+#   threads); Google then answers 429 to what is over the quota, the renewal is tried again
+#   the next tick and the channel lives on meanwhile (a day of overlap), and jobs hit by the
+#   same 429 are retried with back-off.
+#   Dispatches start at most 20 per second (1,200 a minute): enough to poll 10,000 accounts
+#   every 15 minutes (667 jobs a minute) with room for change-driven jobs; an idle job is one
+#   request.
 # - Rate-limited anyway (another app of the same user, a burst): the worker answers 429 and
 #   the queue retries with back-off; whatever still fails is picked up by the fan-out tick.
 locals {
@@ -25,6 +37,8 @@ locals {
   job_requests_per_minute                  = 300
   sync_max_concurrent                      = 25
   sync_dispatches_per_second               = 20
+  sized_for_accounts                       = 10000
+  channel_renewal_requests_per_minute      = 3
 }
 
 resource "google_cloud_tasks_queue" "sync" {

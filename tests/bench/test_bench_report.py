@@ -93,3 +93,16 @@ def test_the_table_has_a_row_per_target_and_per_reported_metric() -> None:
 def test_a_ratio_far_below_one_reads_as_a_fraction() -> None:
     figure = Figure("import", {"reads": 25_000}, baseline={"reads": 1}, shown=["reads"])
     assert table([figure]).splitlines()[2].split()[-1] == "1/25,000x"
+
+
+def test_a_value_just_off_a_whole_number_does_not_look_whole() -> None:
+    figure = Figure(
+        "import",
+        {"writes_per_event": 2.0008, "wall_s": 11.391, "even": 2.0},
+        checks=[Check("writes_per_event", "<=", 2)],
+        shown=["wall_s", "even"],
+    )
+    lines = table([figure]).splitlines()
+    assert lines[2].split() == ["import", "writes_per_event", "2.0008", "<=", "2", "no"]
+    assert lines[3].split() == ["wall_s", "11.39"]
+    assert lines[4].split() == ["even", "2"]

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from calsync.config import get_settings
+from calsync.config import Settings, get_settings, load_settings
 
-from tests.infra.terraform import ROOT, Config, Evaluator, concrete, load
+from tests.infra.computed import concrete
+from tests.infra.terraform import ROOT, Config, Evaluator, load
 
 # A deployment's terraform.tfvars (every variable without a default, plus the defaults).
 SAMPLE_VARIABLES: dict[str, Any] = {
@@ -26,6 +27,11 @@ SAMPLE_VARIABLES: dict[str, Any] = {
         "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
     ),
 }
+
+
+# Environment variables a function gets that are not calsync's settings: what Google sets on
+# every gen2 function, stated in Terraform as Google sets it (functions.tf).
+PLATFORM_VARIABLES = {"LOG_EXECUTION_ID": "true"}
 
 
 def entry_points() -> set[str]:
@@ -104,3 +110,12 @@ def clean_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPat
     get_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
+
+
+def production_settings(function: Function, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The settings `function` starts with (secrets stand in for Secret Manager's values)."""
+    for name, value in function.env.items():
+        monkeypatch.setenv(name, value)
+    for name, secret in function.secrets.items():
+        monkeypatch.setenv(name, f"the {secret} version from secret manager")
+    return load_settings()

@@ -3,14 +3,15 @@
 Every `.tf` file is parsed with python-hcl2 (quotes stripped, comments and block markers left
 out: a literal is a plain value, an expression is a string `${...}`). `Evaluator` computes the
 small part of Terraform's language the checks need: variables, locals, `each.key`/`each.value`
-(and dynamic blocks' iterators), `merge`, `coalesce`, `toset([...])`, filtered for-expressions
-over a map, `cond ? [..] : [..]`, and string templates.
+(and dynamic blocks' iterators), `merge`, `coalesce`, `toset([...])`, `tostring`, filtered
+for-expressions over a map, for-expressions taking an attribute of each instance of a resource,
+`cond ? [..] : [..]`, and string templates.
 
-A resource attribute stays symbolic, written with its instance key evaluated, e.g.
-`${google_service_account.runtime["worker"].email}`; `concrete` then fills in the attributes
-the provider computes by formula (a service account's email, a queue's id, ...). Anything
-else raises `Unsupported`, so a new construct in infra/ fails loudly here instead of being
-checked wrongly.
+A resource or data source attribute stays symbolic, written with its instance key evaluated,
+e.g. `${google_service_account.runtime["worker"].email}`; `concrete` then fills in the
+attributes the provider computes by formula (`computed.py`: a service account's email, a
+queue's id, the project's number, ...). Anything else raises `Unsupported`, so a new construct
+in infra/ fails loudly here instead of being checked wrongly.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ INFRA = ROOT / "infra"
 OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
 
 _FOR = re.compile(r"^\{for (\w+), (\w+) in (.+?) : \1 => \2(?: if \2\.(\w+))?\}$")
+_FOR_ATTRIBUTE = re.compile(r"^\{for (\w+), (\w+) in (\w+)\.(\w+) : \1 => \2\.(\w+)\}$")
 _TERNARY = re.compile(r"^(.+?) \? (\[.*?\]) : (\[.*?\])$")
 _CALL = re.compile(r"^(\w+)\((.*)\)$", re.DOTALL)
 _NAME = re.compile(r"[A-Za-z_][\w-]*")
@@ -53,6 +55,7 @@ class Config:
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     locals: dict[str, Any] = field(default_factory=dict)
     resources: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    data: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def resources_of(self, kind: str) -> dict[str, dict[str, Any]]:
@@ -74,6 +77,11 @@ def load(directory: Path = INFRA) -> Config:
                 for name, body in named.items():
                     assert (rtype, name) not in config.resources, f"{rtype}.{name} twice"
                     config.resources[(rtype, name)] = body
+        for block in parsed.get("data", []):
+            for dtype, named in block.items():
+                for name, body in named.items():
+                    assert (dtype, name) not in config.data, f"data.{dtype}.{name} twice"
+                    config.data[(dtype, name)] = body
         for block in parsed.get("output", []):
             config.outputs.update(block)
     return config
@@ -157,6 +165,8 @@ class Evaluator:
         text = text.strip()
         if match := _FOR.match(text):
             return self._filtered(match)
+        if match := _FOR_ATTRIBUTE.match(text):
+            return self._attribute_of_each(match)
         if match := _TERNARY.match(text):
             return json.loads(match[2] if self.expression(match[1]) else match[3])
         if match := _CALL.match(text):
@@ -170,6 +180,17 @@ class Evaluator:
         attribute = match[4]
         return {key: item for key, item in source.items() if attribute is None or item[attribute]}
 
+    def _attribute_of_each(self, match: re.Match[str]) -> dict[str, Any]:
+        """`{for k, v in type.name : k => v.attr}`: the attribute of every instance."""
+        rtype, name, attribute = match[3], match[4], match[5]
+        body = self.config.resources.get((rtype, name))
+        if body is None:
+            raise Unsupported(match[0])
+        return {
+            key: "${" + f"{rtype}.{name}[{json.dumps(key)}].{attribute}" + "}"
+            for key in self.instances(body)
+        }
+
     def _call(self, name: str, args: list[str]) -> Any:
         if name == "merge":
             merged: dict[str, Any] = {}
@@ -181,6 +202,11 @@ class Evaluator:
             return next(value for value in values if value not in (None, ""))
         if name == "toset" and len(args) == 1:
             return sorted(set(json.loads(args[0])))
+        if name == "tostring" and len(args) == 1:
+            value = self.expression(args[0])
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise Unsupported(f"tostring({args[0]})")
+            return str(value)
         raise Unsupported(f"{name}({', '.join(args)})")
 
     def reference(self, text: str) -> Any:
@@ -206,6 +232,8 @@ class Evaluator:
         root = tokens[0][1]
         first = tokens[1][1] if len(tokens) > 1 else None
         if (root, first) in self.config.resources:
+            return "${" + _canonical(tokens) + "}"
+        if root == "data" and len(tokens) > 2 and (first, tokens[2][1]) in self.config.data:
             return "${" + _canonical(tokens) + "}"
         if root == "var":
             value = self.variables[first]
@@ -248,38 +276,3 @@ def _canonical(tokens: list[tuple[str, Any]]) -> str:
     for kind, value in tokens[1:]:
         text += f"[{json.dumps(value)}]" if kind == "index" else f".{value}"
     return text
-
-
-_ATTRIBUTE = re.compile(r"\$\{(\w+)\.(\w+)(?:\[\"([^\"]+)\"\])?\.(\w+)\}")
-
-
-def concrete(value: Any, config: Config, evaluator: Evaluator) -> Any:
-    """`value` with the resource attributes the provider computes by formula filled in."""
-    if isinstance(value, dict):
-        return {key: concrete(item, config, evaluator) for key, item in value.items()}
-    if not isinstance(value, str):
-        return value
-
-    def fill(match: re.Match[str]) -> str:
-        rtype, name, key, attribute = match.groups()
-        body = config.resources[(rtype, name)]
-        scoped = evaluator.with_each(key, None) if key is not None else evaluator
-        project = evaluator.variables["project"]
-
-        def attr(name: str) -> Any:
-            return scoped.value(body[name])
-
-        formulas = {
-            ("google_service_account", "email"): lambda: (
-                f"{attr('account_id')}@{project}.iam.gserviceaccount.com"
-            ),
-            ("google_cloud_tasks_queue", "id"): lambda: (
-                f"projects/{project}/locations/{attr('location')}/queues/{attr('name')}"
-            ),
-            ("google_firestore_database", "name"): lambda: attr("name"),
-            ("google_secret_manager_secret", "secret_id"): lambda: attr("secret_id"),
-        }
-        formula = formulas.get((rtype, attribute))
-        return str(formula()) if formula else match[0]
-
-    return _ATTRIBUTE.sub(fill, value)

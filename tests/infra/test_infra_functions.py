@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.conftest import Function, entry_points
-from tests.infra.terraform import INFRA, Config, parse_file
+from tests.infra.terraform import INFRA, Config, Evaluator, parse_file
 
 EXPECTED_FILES = {
     "apis", "firestore", "tasks", "scheduler", "functions", "iam", "secrets", "kms",
@@ -99,10 +99,13 @@ def test_functions_run_as_their_own_service_account(functions: dict[str, Functio
         assert function.service["service_account_email"] == expected
 
 
-def test_outputs_give_every_function_url(config: Config) -> None:
-    urls = config.outputs["function_urls"]["value"]
-    assert "google_cloudfunctions2_function.fn" in urls
-    assert ".url" in urls
+def test_outputs_give_every_function_url(
+    config: Config, evaluator: Evaluator, functions: dict[str, Function]
+) -> None:
+    urls = evaluator.value(config.outputs["function_urls"]["value"])
+    assert urls == {
+        name: f'${{google_cloudfunctions2_function.fn["{name}"].url}}' for name in functions
+    }
     for name in ("oauth_redirect_uri", "webhook_url", "cloudbuild_substitutions"):
         assert name in config.outputs
 

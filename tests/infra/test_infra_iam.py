@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.infra.computed import SAMPLE_PROJECT_NUMBER, concrete
 from tests.infra.conftest import Function
 from tests.infra.terraform import INFRA, Config, Evaluator
 
@@ -140,8 +141,8 @@ def test_enqueuers_may_enqueue_on_the_queue_and_sign_as_the_tasks_account(
 def test_project_wide_grants_are_few_and_named(config: Config, evaluator: Evaluator) -> None:
     project_wide = {
         role
-        for rtype, role, _ in _grants(config, evaluator)
-        if rtype == "google_project_iam_member"
+        for rtype, role, body in _grants(config, evaluator)
+        if rtype == "google_project_iam_member" and not body.get("condition")
     }
     assert project_wide <= {
         "roles/datastore.user",  # Firestore has no narrower IAM
@@ -149,3 +150,90 @@ def test_project_wide_grants_are_few_and_named(config: Config, evaluator: Evalua
         "roles/logging.logWriter",
         "roles/cloudfunctions.developer",  # the deployer
     }
+    conditional = {
+        (role, body["member"])
+        for rtype, role, body in _grants(config, evaluator)
+        if rtype == "google_project_iam_member" and body.get("condition")
+    }
+    assert conditional == {("roles/storage.objectViewer", _account("build"))}
+
+
+# -- the build account: what "Custom Service Account for Cloud Build" (Cloud Functions) lists --
+
+_TERM = re.compile(r'^resource\.name (==|\.startsWith\()\s*"([^"]*)"\)?$')
+
+
+def condition_allows(expression: str, resource_name: str) -> bool:
+    """Evaluate an IAM condition of the form `resource.name == "x" || resource.name
+    .startsWith("y") || ...` (the only form infra/ uses) for one resource name."""
+    allowed = False
+    for term in expression.split("||"):
+        match = _TERM.match(term.strip().replace(".startsWith(", " .startsWith(", 1))
+        assert match, f"a condition term this check does not understand: {term!r}"
+        operator, operand = match.groups()
+        allowed |= (
+            resource_name == operand if operator == "==" else resource_name.startswith(operand)
+        )
+    return allowed
+
+
+def _build_grants(config: Config, evaluator: Evaluator) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (rtype, role, concrete(body, config, evaluator))
+        for rtype, role, body in _grants(config, evaluator)
+        if body.get("member") == _account("build")
+    ]
+
+
+def test_the_build_account_may_do_what_a_functions_build_needs_and_no_more(
+    config: Config, evaluator: Evaluator, functions: dict[str, Function]
+) -> None:
+    for function in functions.values():
+        build = function.body["build_config"][0]
+        assert build["service_account"] == "${google_service_account.build.id}", function.name
+    grants = {(rtype, role) for rtype, role, _ in _build_grants(config, evaluator)}
+    assert grants == {
+        ("google_project_iam_member", "roles/logging.logWriter"),  # build logs
+        ("google_artifact_registry_repository_iam_member", "roles/artifactregistry.writer"),
+        ("google_storage_bucket_iam_member", "roles/storage.objectViewer"),  # our bundles
+        ("google_project_iam_member", "roles/storage.objectViewer"),  # Google's copy of them
+    }
+
+
+def test_the_build_account_reads_the_sources_cloud_functions_copies_and_nothing_else(
+    config: Config, evaluator: Evaluator
+) -> None:
+    (expression,) = [
+        body["condition"][0]["expression"]
+        for _, role, body in _build_grants(config, evaluator)
+        if role == "roles/storage.objectViewer" and "condition" in body
+    ]
+    region = evaluator.variables["region"]
+    sources = f"projects/_/buckets/gcf-v2-sources-{SAMPLE_PROJECT_NUMBER}-{region}"
+    # Where a gen2 build fetches from (hashicorp/terraform-provider-google#20571).
+    assert condition_allows(expression, f"{sources}/objects/fanout/function-source.zip")
+    assert condition_allows(expression, sources)  # listing its objects
+    others = [
+        f"projects/_/buckets/{evaluator.variables['project']}-calsync-tfstate/objects/calsync/x",
+        f"projects/_/buckets/gcf-v2-uploads-{SAMPLE_PROJECT_NUMBER}-{region}.cloudfunctions"
+        ".appspot.com/objects/x.zip",
+        f"projects/_/buckets/gcf-v2-sources-999-{region}/objects/x.zip",  # another project
+        f"{sources}0/objects/x.zip",  # europe-west10 is not europe-west1
+        f"projects/_/buckets/gcf-v2-sources-{SAMPLE_PROJECT_NUMBER}-us-east1/objects/x.zip",
+    ]
+    for name in others:
+        assert not condition_allows(expression, name), name
+
+
+def test_functions_are_built_only_once_the_build_account_has_its_grants(
+    config: Config,
+) -> None:
+    (raw,) = config.resources_of("google_cloudfunctions2_function").values()
+    waits_for = set(raw["depends_on"])
+    build_grants = {
+        "${" + f"{rtype}.{name}" + "}"
+        for (rtype, name), body in config.resources.items()
+        if "role" in body and body.get("member") == _account("build")
+    }
+    assert len(build_grants) == 4
+    assert build_grants <= waits_for

@@ -7,11 +7,12 @@ import re
 from typing import Any
 
 import pytest
-from calsync.config import PLACEHOLDERS, Settings, load_settings
+from calsync.config import PLACEHOLDERS, Settings
 from pydantic import SecretStr
 
-from tests.infra.conftest import Function
-from tests.infra.terraform import Config, Evaluator, concrete
+from tests.infra.computed import concrete
+from tests.infra.conftest import PLATFORM_VARIABLES, Function, production_settings
+from tests.infra.terraform import Config, Evaluator
 
 # Fields whose default names the local stack but that production never uses.
 UNUSED_IN_PRODUCTION = {"bearer_key_id": "names the local stack's own signing key"}
@@ -32,21 +33,25 @@ def _looks_local(value: Any) -> bool:
     return False
 
 
-def production_settings(function: Function, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The settings `function` starts with (secrets stand in for Secret Manager's values)."""
-    for name, value in function.env.items():
-        monkeypatch.setenv(name, value)
-    for name, secret in function.secrets.items():
-        monkeypatch.setenv(name, f"the {secret} version from secret manager")
-    return load_settings()
-
-
 def test_every_variable_infra_sets_is_a_setting(functions: dict[str, Function]) -> None:
     known = {_variable(name) for name in Settings.model_fields}
     for function in functions.values():
-        unknown = (set(function.env) | set(function.secrets)) - known
+        ours = {name: value for name, value in function.env.items() if name.startswith("CALSYNC_")}
+        platform = {name: function.env[name] for name in set(function.env) - set(ours)}
+        assert platform == PLATFORM_VARIABLES, function.name
+        unknown = (set(ours) | set(function.secrets)) - known
         assert not unknown, f"{function.name} sets variables calsync does not read: {unknown}"
-        assert all(name.startswith("CALSYNC_") for name in function.env)
+
+
+def test_the_variable_google_adds_to_every_function_is_set_as_google_sets_it(
+    functions: dict[str, Function],
+) -> None:
+    # Google sets LOG_EXECUTION_ID=true on gen2 functions; without it (or with another
+    # value) in Terraform every plan would want to change it back (cloud-foundation-fabric
+    # #2403).
+    assert PLATFORM_VARIABLES == {"LOG_EXECUTION_ID": "true"}
+    for function in functions.values():
+        assert function.env["LOG_EXECUTION_ID"] == "true", function.name
 
 
 @pytest.mark.usefixtures("clean_settings")

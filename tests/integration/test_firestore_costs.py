@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from calsync.domain import AccountStatus, SyncState, User
+from calsync.domain import Account, AccountStatus, SyncState, User
 from calsync.store.firestore import FirestoreStorage, FirestoreUnitOfWork
 from calsync.store.firestore_codec import ACCOUNT
+from calsync.sync.lease import close, take_lease
 from google.cloud import firestore
 
 from tests.contract.samples import T0, account, activity, entry, link
@@ -39,6 +40,34 @@ def test_an_idle_sync_job_reads_the_account_and_one_empty_outbox_query(
     assert storage.transaction(lambda uow: uow.accounts.get("acc1")) == account()
     assert storage.session().outbox.pending("acc1", limit=50) == []
     assert firestore_counters.billed() == {"reads": 2, "writes": 0, "deletes": 0}
+
+
+def test_closing_a_jobs_lease_is_one_write_without_a_read(
+    storage: FirestoreStorage, firestore_counters: FirestoreCounters
+) -> None:
+    storage.session().accounts.put(account())
+    assert take_lease(storage, "acc1", "job", T0, timedelta(minutes=10)) is not None
+    firestore_counters.reset()
+    assert close(storage, "acc1", "job", lambda a: a) is not None
+    assert firestore_counters.billed() == {"reads": 0, "writes": 1, "deletes": 0}
+    assert firestore_counters.rpcs() == {"Commit": 1}
+
+
+def test_closing_reads_the_account_when_another_process_wrote_it_meanwhile(
+    storage: FirestoreStorage,
+    firestore_client: firestore.Client,
+    firestore_counters: FirestoreCounters,
+) -> None:
+    storage.session().accounts.put(account())
+    leased = take_lease(storage, "acc1", "job", T0, timedelta(minutes=10))
+    assert isinstance(leased, Account)
+    renamed = leased.model_copy(update={"email": "renamed@example.com"})
+    FirestoreStorage(firestore_client).session().accounts.put(renamed)
+    firestore_counters.reset()
+    assert close(storage, "acc1", "job", lambda a: a) is not None
+    billed = firestore_counters.billed()
+    assert (billed["reads"], billed["writes"]) == (1, 1)  # the refused write is not billed
+    assert firestore_counters.rpcs()["Commit"] == 2  # refused, then the transaction's
 
 
 def test_pending_reads_only_the_page_it_returns(

@@ -26,7 +26,28 @@ def test_an_idle_incremental_sync_is_one_request_and_three_reads() -> None:
     assert rig.run().outcome is JobOutcome.DONE
     assert rig.service.requests - requests == 1
     assert rig.storage.reads <= 3
-    assert rig.storage.transactions == 2  # take the lease; record the result
+    assert rig.storage.transactions == 1  # take the lease
+    assert rig.storage.writes == 2  # the lease; the result, conditionally, without a read
+
+
+def test_recording_the_result_without_a_read_keeps_a_change_made_meanwhile() -> None:
+    rig = Rig()
+    rig.crm_create()
+    rig.run()
+    rig.cal_create()
+
+    def change_during_the_job(page: object) -> None:  # as another process would
+        current = rig.memory.session().accounts.get("acc")
+        assert current is not None
+        rig.memory.session().accounts.put(current.model_copy(update={"email": "renamed@x.com"}))
+
+    rig.provider.on_page = change_during_the_job
+    assert rig.run().outcome is JobOutcome.DONE
+    account = rig.memory.session().accounts.get("acc")
+    assert account is not None
+    assert account.email == "renamed@x.com"  # the other change is kept
+    assert account.sync.lease_holder is None
+    assert account.sync.last_synced_at == rig.clock.now()
 
 
 def test_a_warm_worker_opens_the_calendar_without_reading_the_credentials() -> None:
@@ -44,11 +65,11 @@ def test_a_warm_worker_opens_the_calendar_without_reading_the_credentials() -> N
     rig.run()  # the first sync; its process now holds the tokens
     rig.storage.reset()
     assert rig.run().outcome is JobOutcome.DONE
-    assert rig.storage.reads == 3  # the account twice, the outbox query
+    assert rig.storage.reads == 2  # the account when leasing, the outbox query
     warm_vault()  # another process: it reads the credentials once
     rig.storage.reset()
     assert rig.run().outcome is JobOutcome.DONE
-    assert rig.storage.reads == 4
+    assert rig.storage.reads == 3
 
 
 def test_an_import_lists_in_pages_and_writes_twice_per_event_in_batches() -> None:

@@ -15,8 +15,10 @@ NAMES = (  # every figure, in the order of the table
     "export_5000",
     "worker_memory_10000",
     "fanout_10000",
+    "fanout_10000_all_due",
     "change_latency",
     "cost_per_change",
+    "sync_machine",
 )
 
 

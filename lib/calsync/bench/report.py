@@ -121,10 +121,18 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        if abs(value) >= 100:
-            return f"{value:,.0f}"
-        return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}".rstrip("0").rstrip(".")
+        return _fmt_float(value)
     return str(value)
+
+
+def _fmt_float(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) < 1:
+        return f"{value:.3g}"
+    shown = f"{value:.2f}".rstrip("0").rstrip(".")
+    # A value just off a whole number keeps the digit that shows it (2.0008 is not 2).
+    return f"{value:.4f}".rstrip("0") if float(shown) != value and "." not in shown else shown
 
 
 def _fmt_ratio(ratio: float | None) -> str:

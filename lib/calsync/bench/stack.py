@@ -1,4 +1,5 @@
-"""The local stack the benchmarks run on: `calsync dev` in a child process, as the e2e tests use it.
+"""The local stack the benchmarks run on: the stack of `calsync dev` in a child process
+(`stack_child.py`), as the e2e tests use it, with a coalescing window of the figure's choosing.
 
 The functions run in their own process (as in the cloud, and so that the benchmark's own work
 never competes with them for one interpreter lock); the benchmark reaches the same emulators
@@ -7,11 +8,15 @@ directly: settings for its in-process services and worker processes are the stac
 counts its own reads and writes. Everything runs unpaced (`UNPACED_VARIABLE`). The scheduler
 stand-in's queue is paused while figures run: the fan-out tick is periodic background work,
 not part of any figure but `fanout_10000`, which runs its own tick.
+
+`PRODUCTION_WINDOW` is the coalescing window a deployment has (the settings' default, 2 s);
+the local stack's own is 50 ms (`devstack.settings.Tuning`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -39,6 +44,8 @@ BENCH_QUEUE = f"{LOCATION}/queues/bench"  # jobs the benchmark's own services as
 # user); the stack and the benchmarks run unpaced, to measure calsync rather than the pacer.
 UNPACED_VARIABLE = "CALSYNC_GOOGLE_REQUESTS_PER_MINUTE"
 VERBOSE_VARIABLE = "CALSYNC_BENCH_VERBOSE"
+PRODUCTION_WINDOW: float = Settings.model_fields["coalesce_seconds"].default
+PURGE_TIMEOUT = 600.0  # seconds
 
 
 class StackError(RuntimeError):
@@ -48,7 +55,10 @@ class StackError(RuntimeError):
 class BenchStack:
     """A running `calsync dev` (child process) and access to its emulators."""
 
-    def __init__(self) -> None:
+    def __init__(self, coalesce_seconds: float | None = None) -> None:
+        self.tuning = Tuning()
+        if coalesce_seconds is not None:
+            self.tuning = dataclasses.replace(self.tuning, coalesce_seconds=coalesce_seconds)
         self._tmp = tempfile.TemporaryDirectory(prefix="calsync-bench-")
         self.state_dir = Path(self._tmp.name) / ".calsync"
         self.log: list[str] = []
@@ -65,8 +75,8 @@ class BenchStack:
     # -- life -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        command = [sys.executable, "-u", "-m", "calsync.cli", "dev", "--port", "0"]
-        command += ["--state-dir", str(self.state_dir)]
+        command = [sys.executable, "-u", "-m", "calsync.bench.stack_child", str(self.state_dir)]
+        command += ["--coalesce-seconds", str(self.tuning.coalesce_seconds)]
         if os.environ.get(VERBOSE_VARIABLE):
             command.append("--verbose")  # request logs, to look into a figure
         env = {k: v for k, v in os.environ.items() if k != FIRESTORE_HOST_VARIABLE}
@@ -85,7 +95,7 @@ class BenchStack:
         while not info_path.exists():
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise StackError("calsync dev did not start:\n" + "\n".join(self.log[-40:]))
+                raise StackError("the stack did not start:\n" + "\n".join(self.log[-40:]))
             time.sleep(0.05)
         self.info = json.loads(info_path.read_text())
         os.environ[FIRESTORE_HOST_VARIABLE] = self.info["firestore"]["host"]
@@ -111,6 +121,11 @@ class BenchStack:
             self.log.append(line.rstrip("\n"))
 
     # -- where things are -------------------------------------------------------------------
+
+    @property
+    def coalesce_seconds(self) -> float:
+        """The coalescing window the stack's functions run with (as they report it)."""
+        return float(self.info["tuning"]["coalesce_seconds"])
 
     @property
     def functions_url(self) -> str:
@@ -144,7 +159,8 @@ class BenchStack:
     def settings(self, database: str = "(default)", **changes: Any) -> Settings:
         """The stack's own settings, for a benchmark's services on Firestore `database`;
         jobs they ask for go to the paused `bench` queue unless `changes` say otherwise."""
-        base = stack_settings(self.cloud(), self.functions_url, StateDir(self.state_dir), Tuning())
+        state = StateDir(self.state_dir)
+        base = stack_settings(self.cloud(), self.functions_url, state, self.tuning)
         update = {
             "firestore_database": database,
             "tasks_queue": BENCH_QUEUE,
@@ -171,7 +187,10 @@ class BenchStack:
         self.tasks().resume_queue(name=queue)
 
     def purge(self, queue: str) -> None:
-        self.tasks().purge_queue(name=queue)
+        """Delete the queue's tasks. The emulator tombstones each named task it deletes and,
+        once it holds 10,000 tombstones, sweeps them on every deletion: purging the 10,000
+        jobs of `fanout_10000_all_due` takes it tens of seconds, hence the long timeout."""
+        self.tasks().purge_queue(name=queue, timeout=PURGE_TIMEOUT)
 
     def queue_live(self, queue: str) -> dict[str, Any]:
         stats = requests.get(f"{self.tasks_admin}/admin/stats", timeout=30).json()

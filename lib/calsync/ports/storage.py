@@ -23,6 +23,20 @@ class AccountRepository(Protocol):
 
     def put(self, account: Account) -> None: ...
 
+    def last_written(self, account_id: str) -> Account | None:
+        """The account as this storage last wrote it, without reading it (None: it does not
+        remember it). Another process may have changed it since: only ever use it as `since`
+        of `put_if_unchanged`."""
+        ...
+
+    def put_if_unchanged(self, account: Account, *, since: Account) -> bool:
+        """Write `account` only if the stored account is still `since`, the `last_written` of
+        this storage (Firestore: one write with an update-time precondition, no read). False,
+        having written nothing, when it changed meanwhile or this storage does not know
+        `since`'s version: then read it and write it in a transaction. Outside transactions
+        only (StorageError inside one)."""
+        ...
+
     def delete(self, account_id: str) -> None: ...
 
     def for_user(self, company_id: str, user_id: str) -> list[Account]: ...

@@ -87,6 +87,14 @@ class Access(Protocol):
 
     def delete(self, table: str, key: Key) -> None: ...
 
+    def latest(self, table: str, key: Key) -> Any | None:
+        """The row as last written, not recorded as a read of a transaction."""
+        ...
+
+    def put_if(self, table: str, key: Key, value: Any, expected: Any) -> bool:
+        """Write `value` if the row is still `expected` (direct access only)."""
+        ...
+
 
 class Direct:
     """Access without a transaction: every write applies at once."""
@@ -107,6 +115,16 @@ class Direct:
     def delete(self, table: str, key: Key) -> None:
         with self._tables.lock:
             self._tables.apply([(table, key, None)])
+
+    def latest(self, table: str, key: Key) -> Any | None:
+        return self._tables.row(table, key)[1]
+
+    def put_if(self, table: str, key: Key, value: Any, expected: Any) -> bool:
+        with self._tables.lock:
+            if self._tables.row(table, key)[1] != expected:
+                return False
+            self._tables.apply([(table, key, value)])
+            return True
 
 
 class Transaction:
@@ -138,6 +156,12 @@ class Transaction:
 
     def delete(self, table: str, key: Key) -> None:
         self._writes[(table, key)] = None
+
+    def latest(self, table: str, key: Key) -> Any | None:
+        return self._tables.row(table, key)[1]
+
+    def put_if(self, table: str, key: Key, value: Any, expected: Any) -> bool:
+        raise StorageError("a conditional write goes outside transactions")
 
     def commit(self) -> bool:
         """Apply the writes if nothing read has changed since; False means "run again"."""

@@ -7,7 +7,9 @@ what they read), writes are buffered and sent in the one Commit; when the commit
 (it lost a race), `work` runs again from scratch in a new transaction that keeps the first
 one's place in line, and after `attempts` lost races Contention is raised. An exception
 from `work` rolls the transaction back and propagates unchanged. `session()` reads and
-writes directly; its `for_owner`, `overlapping` and `all` page lazily with cursors.
+writes directly; its `for_owner`, `overlapping` and `all` page lazily with cursors. The
+storage remembers the accounts it wrote last with each write's update time
+(`firestore_written.py`), for `accounts.put_if_unchanged`.
 
 The data layout, indexes and costs are described in store/README.md; the indexes the
 queries need are listed in store/indexes.py. The client is passed in (bootstrap builds it);
@@ -38,6 +40,7 @@ from calsync.store.firestore_repos import (
     FirestoreLinks,
     FirestoreOutbox,
 )
+from calsync.store.firestore_written import WrittenAccounts
 
 if TYPE_CHECKING:
     from calsync.ports import Storage
@@ -49,8 +52,10 @@ PAGE_SIZE = 300  # documents per page of a streamed query
 class FirestoreUnitOfWork:
     """The repositories, all bound to one access path (a transaction, or none)."""
 
-    def __init__(self, layout: Layout, access: Access, page_size: int) -> None:
-        self.accounts = FirestoreAccounts(layout, access, page_size)
+    def __init__(
+        self, layout: Layout, access: Access, page_size: int, written: WrittenAccounts
+    ) -> None:
+        self.accounts = FirestoreAccounts(layout, access, page_size, written)
         self.activities = FirestoreActivities(layout, access, page_size)
         self.links = FirestoreLinks(layout, access, page_size)
         self.outbox = FirestoreOutbox(layout, access, page_size)
@@ -85,6 +90,7 @@ class FirestoreStorage:
         self._client = client
         self._layout = Layout(client, prefix)
         self._page_size = page_size
+        self._written = WrittenAccounts()
         self.commits = 0  # successful transaction commits, for tests
         self.retries = 0  # transactions re-run after contention, for tests
 
@@ -93,19 +99,21 @@ class FirestoreStorage:
             raise ValueError("attempts must be at least 1")
         runs = 0
         failed: BaseException | None = None
+        last: InTransaction | None = None
 
         def attempt(transaction: Transaction) -> T:
-            nonlocal runs, failed
+            nonlocal runs, failed, last
             runs += 1
-            access = InTransaction(self._client, transaction)
+            last = access = InTransaction(self._client, transaction)
             try:
-                return work(FirestoreUnitOfWork(self._layout, access, self._page_size))
+                return work(self._unit(access))
             except BaseException as exc:
                 failed = exc
                 raise
 
+        transaction = self._client.transaction(max_attempts=attempts)
         try:
-            result: T = transactional(attempt)(self._client.transaction(max_attempts=attempts))
+            result: T = transactional(attempt)(transaction)
         except Exception as exc:
             if failed is exc:  # work's own exception, unchanged
                 raise
@@ -122,10 +130,15 @@ class FirestoreStorage:
         finally:
             self.retries += max(runs - 1, 0)
         self.commits += 1
+        if last is not None:  # the attempt that committed
+            last.committed(transaction.write_results or [])
         return result
 
     def session(self) -> FirestoreUnitOfWork:
-        return FirestoreUnitOfWork(self._layout, Session(self._client), self._page_size)
+        return self._unit(Session(self._client))
+
+    def _unit(self, access: Access) -> FirestoreUnitOfWork:
+        return FirestoreUnitOfWork(self._layout, access, self._page_size, self._written)
 
 
 if TYPE_CHECKING:  # FirestoreStorage must satisfy the port

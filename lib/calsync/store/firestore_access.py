@@ -3,18 +3,28 @@ transactional access, paging with cursors, and the client's errors as calsync's.
 
 `Layout` names every collection (under an optional collection-id prefix, so several
 namespaces can share one database) and turns calsync ids into valid document ids. `Session`
-reads and writes at once; `InTransaction` reads through one Firestore transaction and buffers
-its writes until the transaction commits. Both raise only calsync errors.
+reads and writes at once (and writes on an update-time precondition); `InTransaction` reads
+through one Firestore transaction and buffers its writes until the transaction commits. A
+writer may ask to be told the update time of its write once it is committed. Both raise only
+calsync errors.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Protocol, TypeAlias
 
-from google.api_core.exceptions import Aborted, GoogleAPICallError, RetryError
+from google.api_core.datetime_helpers import DatetimeWithNanoseconds
+from google.api_core.exceptions import (
+    Aborted,
+    FailedPrecondition,
+    GoogleAPICallError,
+    NotFound,
+    RetryError,
+)
 from google.cloud.firestore import (
     Client,
     CollectionGroup,
@@ -30,6 +40,7 @@ from calsync.errors import Contention, InvalidInput, StorageError
 
 Snapshot: TypeAlias = "DocumentSnapshot[DocumentReference]"
 Queryable: TypeAlias = Query | CollectionReference  # a whole collection is a query too
+Committed: TypeAlias = Callable[[datetime], None]  # told a write's update time once committed
 
 # Collection ids (without the prefix). The data layout is described in store/README.md.
 ACCOUNTS = "accounts"
@@ -109,9 +120,18 @@ class Access(Protocol):
 
     def page(self, query: Queryable) -> list[Snapshot]: ...
 
-    def set(self, ref: DocumentReference, data: dict[str, Any]) -> None: ...
+    def set(
+        self, ref: DocumentReference, data: dict[str, Any], committed: Committed | None = None
+    ) -> None: ...
 
     def delete(self, ref: DocumentReference) -> None: ...
+
+    def set_if_unchanged(
+        self, ref: DocumentReference, data: dict[str, Any], update_time: datetime
+    ) -> datetime | None:
+        """Replace the document's fields with `data` if it was last written at `update_time`;
+        the new update time, or None (it changed or is gone, nothing written)."""
+        ...
 
 
 class Session:
@@ -134,13 +154,30 @@ class Session:
         with translated("query"):
             return list(query.stream())
 
-    def set(self, ref: DocumentReference, data: dict[str, Any]) -> None:
+    def set(
+        self, ref: DocumentReference, data: dict[str, Any], committed: Committed | None = None
+    ) -> None:
         with translated(f"set {ref.path}"):
-            ref.set(data)
+            result = ref.set(data)
+        if committed is not None:
+            committed(update_time_of(result))
 
     def delete(self, ref: DocumentReference) -> None:
         with translated(f"delete {ref.path}"):
             ref.delete()
+
+    def set_if_unchanged(
+        self, ref: DocumentReference, data: dict[str, Any], update_time: datetime
+    ) -> datetime | None:
+        # An update naming every top-level field replaces each of them as a whole (maps
+        # included), which is what `set` does to a document of the same model.
+        option = self._client.write_option(last_update_time=update_time)
+        with translated(f"update {ref.path} if unchanged"):
+            try:
+                result = ref.update(data, option=option)
+            except (FailedPrecondition, NotFound):
+                return None
+        return update_time_of(result)
 
 
 class InTransaction:
@@ -149,6 +186,8 @@ class InTransaction:
     def __init__(self, client: Client, transaction: Transaction) -> None:
         self._client = client
         self._transaction = transaction
+        self._writes = 0  # buffered so far: the index of the next one among the write results
+        self._told: list[tuple[int, Committed]] = []
 
     def _check_open(self) -> None:
         if not self._transaction.in_progress:
@@ -170,11 +209,39 @@ class InTransaction:
         with translated("query in a transaction"):
             return list(query.stream(transaction=self._transaction))
 
-    def set(self, ref: DocumentReference, data: dict[str, Any]) -> None:
+    def set(
+        self, ref: DocumentReference, data: dict[str, Any], committed: Committed | None = None
+    ) -> None:
         self._transaction.set(ref, data)
+        if committed is not None:
+            self._told.append((self._writes, committed))
+        self._writes += 1
 
     def delete(self, ref: DocumentReference) -> None:
         self._transaction.delete(ref)
+        self._writes += 1
+
+    def set_if_unchanged(
+        self, ref: DocumentReference, data: dict[str, Any], update_time: datetime
+    ) -> datetime | None:
+        raise StorageError("a conditional write goes outside transactions")
+
+    def committed(self, results: Sequence[Any]) -> None:
+        """The transaction committed with these write results (one per write, in order):
+        tell the writers that asked. Results that do not match the writes tell nobody."""
+        if len(results) != self._writes:
+            return
+        for index, tell in self._told:
+            tell(update_time_of(results[index]))
+
+
+def update_time_of(result: Any) -> datetime:
+    """A write result's update time, as a datetime keeping Firestore's nanoseconds."""
+    stamp = result.update_time
+    if isinstance(stamp, datetime):  # the client's DatetimeWithNanoseconds
+        return stamp
+    converted: datetime = DatetimeWithNanoseconds.from_timestamp_pb(stamp)  # type: ignore[no-untyped-call]
+    return converted
 
 
 def paged(access: Access, query: Queryable, size: int) -> Iterator[Snapshot]:

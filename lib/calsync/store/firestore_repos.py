@@ -33,6 +33,7 @@ from calsync.store.firestore_access import (
     paged,
 )
 from calsync.store.firestore_codec import ACCOUNT, ACTIVITY, CONFLICT, LINK, OUTBOX_ENTRY, Codec
+from calsync.store.firestore_written import WrittenAccounts
 
 M = TypeVar("M", bound=BaseModel)
 MAX_IN_VALUES = 30  # Firestore's limit on the values of one `in` filter
@@ -71,7 +72,14 @@ class FirestoreRepository:
 
 
 class FirestoreAccounts(FirestoreRepository):
-    """accounts/{acc}, with `next_check_at`, `channel_expires_at`, `lease_until` on top."""
+    """accounts/{acc}, with `next_check_at`, `channel_expires_at`, `lease_until` on top; each
+    committed write remembered in `written` (the storage's) for `put_if_unchanged`."""
+
+    def __init__(
+        self, layout: Layout, access: Access, page_size: int, written: WrittenAccounts
+    ) -> None:
+        super().__init__(layout, access, page_size)
+        self._written = written
 
     def _ref(self, account_id: str) -> DocumentReference:
         return self._layout.root(ACCOUNTS).document(doc_id(account_id))
@@ -80,10 +88,32 @@ class FirestoreAccounts(FirestoreRepository):
         return self._read(self._ref(account_id), ACCOUNT)
 
     def put(self, account: Account) -> None:
-        self._access.set(self._ref(account.id), ACCOUNT.encode(account))
+        self._written.forget(account.id)  # until this write commits
+        self._access.set(
+            self._ref(account.id),
+            ACCOUNT.encode(account),
+            lambda update_time: self._written.remember(account, update_time),
+        )
 
     def delete(self, account_id: str) -> None:
+        self._written.forget(account_id)
         self._access.delete(self._ref(account_id))
+
+    def last_written(self, account_id: str) -> Account | None:
+        known = self._written.get(account_id)
+        return known[0] if known is not None else None
+
+    def put_if_unchanged(self, account: Account, *, since: Account) -> bool:
+        known = self._written.get(account.id)
+        if known is None or known[0] != since:
+            return False
+        ref, data = self._ref(account.id), ACCOUNT.encode(account)
+        update_time = self._access.set_if_unchanged(ref, data, known[1])
+        if update_time is None:
+            self._written.forget(account.id)
+            return False
+        self._written.remember(account, update_time)
+        return True
 
     def for_user(self, company_id: str, user_id: str) -> list[Account]:
         query = (

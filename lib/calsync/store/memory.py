@@ -43,6 +43,14 @@ class MemoryAccounts(_Repository):
     def put(self, account: Account) -> None:
         self._db.put("accounts", (account.id,), account)
 
+    def last_written(self, account_id: str) -> Account | None:
+        # Every write of this store goes through this object: the latest row is its last write.
+        found: Account | None = self._db.latest("accounts", (account_id,))
+        return found
+
+    def put_if_unchanged(self, account: Account, *, since: Account) -> bool:
+        return self._db.put_if("accounts", (account.id,), account, since)
+
     def delete(self, account_id: str) -> None:
         self._db.delete("accounts", (account_id,))
 

@@ -4,7 +4,8 @@ Taking the lease is a transaction on the account (read it, write `lease_holder`/
 so of two jobs starting together exactly one wins; the other is told BUSY. The holder checks
 that it still holds the lease in every transaction it commits, renews it there once half of it
 has passed (a write of the account, which a long job needs now and then, not every few hundred
-events), and releases it in its closing transaction. A job that dies keeps the lease until
+events), and releases it when it closes: with one conditional write and no read when nobody
+else wrote the account since the job did (`close`). A job that dies keeps the lease until
 `lease_until`; after that any job (or the fan-out tick) may take it over.
 """
 
@@ -101,16 +102,31 @@ def close(
     storage: Storage, account_id: str, holder: str, update: Callable[[Account], Account]
 ) -> Account | None:
     """Apply `update` to the account and release the lease, if this job still holds it.
-    Returns the account as written (None: gone, or the lease is someone else's now)."""
+    Returns the account as written (None: gone, or the lease is someone else's now).
+
+    The job wrote the account last (taking or extending the lease) unless something else did
+    meanwhile: so the account as this storage last wrote it is updated and written on the
+    condition that it is still so (Firestore: an update-time precondition), with no read.
+    If it changed (the user edited the settings, stopped the sync, the lease was taken over),
+    or the storage does not remember it, the update is made in a transaction that reads it
+    first, so the other change is kept."""
+    accounts = storage.session().accounts
+    known = accounts.last_written(account_id)
+    if known is not None and known.sync.lease_holder == holder:
+        written = _released(update(known))
+        if accounts.put_if_unchanged(written, since=known):
+            return written
 
     def work(uow: UnitOfWork) -> Account | None:
         account = uow.accounts.get(account_id)
         if account is None or account.sync.lease_holder != holder:
             return None
-        updated = update(account)
-        released = evolve(updated.sync, lease_holder=None, lease_until=None)
-        written = evolve(updated, sync=released)
+        written = _released(update(account))
         uow.accounts.put(written)
         return written
 
     return storage.transaction(work)
+
+
+def _released(account: Account) -> Account:
+    return evolve(account, sync=evolve(account.sync, lease_holder=None, lease_until=None))
