@@ -8,13 +8,17 @@ Measured through the official client against a freshly started emulator (or ``ad
 - ``concurrent_set_per_second``: the same single-document ``set()`` calls from ``callers``
   threads at once (as many function instances write at once), into that collection: one
   caller waits for each answer, so its rate is bounded by the round trip, not by the server;
+- ``async_set_per_second``: the same single-document ``set()`` calls from ``async_callers``
+  coroutines of the official ``AsyncClient`` at once, into that collection (``bench_async``):
+  each call is still one Commit with one write, without a thread switch per call;
 - ``batch_commit_ms``: median time of a ``batch_size``-write batch commit into that collection;
 - ``query_ms``: median time of an equality query returning one document out of it;
 - ``range_limit_query_ms`` / ``order_limit_query_ms``: median time of a range query with
   ``limit(1)`` and of an ``order_by(...).limit(1)`` query over that collection, and the same
   over a collection of ``small_documents`` (10) in ``..._small``: a query's cost must follow
   its results, not its collection;
-- ``noop_set_per_second`` / ``noop_concurrent_set_per_second``: the same ``set()`` loops
+- ``noop_set_per_second`` / ``noop_concurrent_set_per_second`` / ``noop_async_set_per_second``:
+  the same ``set()`` loops
   against a gRPC server whose Commit does nothing: the ceiling that gRPC-Python and the client
   library allow on this machine;
 - ``engine_set_per_second`` / ``engine_batch_commit_ms``: the same writes handed straight to
@@ -40,6 +44,7 @@ from google.cloud.firestore_v1.types import firestore as firestore_types
 
 from emulators import launch
 from emulators.firestore import server
+from emulators.firestore.bench_async import async_set_rate
 from emulators.firestore.mutations import Mutations
 from emulators.firestore.service import Emulator
 
@@ -223,6 +228,7 @@ def run(
     batch_size: int = 500,
     queries: int = 50,
     callers: int = 4,
+    async_callers: int = 32,
     address: str | None = None,
 ) -> dict[str, float]:
     """Measure and return the figures described in the module docstring."""
@@ -235,6 +241,9 @@ def run(
         _fill(big, client, documents)
         figures["set_per_second"] = _set_rate(big, sets)
         figures["concurrent_set_per_second"] = _concurrent_set_rate(big, sets, callers)
+        figures["async_set_per_second"] = async_set_rate(
+            endpoint, "bench", sets, async_callers, _doc
+        )
         figures["batch_commit_ms"] = _batch_ms(client, big, batches, batch_size)
         figures["query_ms"] = _query_ms(big, documents, queries)
         figures.update(_first_ms(big, documents, queries))
@@ -250,10 +259,14 @@ def run(
         figures["noop_concurrent_set_per_second"] = _concurrent_set_rate(
             noop.collection("bench"), sets, callers
         )
+        figures["noop_async_set_per_second"] = async_set_rate(
+            noop_endpoint, "bench", sets, async_callers, _doc
+        )
         noop.close()  # type: ignore[no-untyped-call]
     rounded = {key: round(value, 2) for key, value in figures.items()}
     shape = {"documents": documents, "small_documents": SMALL}
-    return {**shape, "batch_size": batch_size, "callers": callers, **rounded}
+    callers_used = {"callers": callers, "async_callers": async_callers}
+    return {**shape, "batch_size": batch_size, **callers_used, **rounded}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -264,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--callers", type=int, default=4, help="threads for the concurrent rate")
+    parser.add_argument("--async-callers", type=int, default=32, help="coroutines, async rate")
     parser.add_argument("--address", help="an emulator already running (host:port)")
     parser.add_argument("--noop-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
@@ -279,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_size=args.batch_size,
         queries=args.queries,
         callers=args.callers,
+        async_callers=args.async_callers,
         address=args.address,
     )
     print(json.dumps(figures, indent=2))
