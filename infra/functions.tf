@@ -148,6 +148,8 @@ locals {
     CALSYNC_TASKS_QUEUE        = google_cloud_tasks_queue.sync.id
     # The pace of one account's job: the per-job budget the queue is sized on (tasks.tf).
     CALSYNC_GOOGLE_REQUESTS_PER_MINUTE = tostring(local.job_requests_per_minute)
+    # Channels one fan-out tick renews at most (tasks.tf: the per-project budget of a minute).
+    CALSYNC_FANOUT_MAX_RENEWALS = tostring(local.channel_renewals_per_tick)
     # The identity Cloud Tasks signs worker calls as, for the jobs a function enqueues.
     CALSYNC_TASK_OIDC_SERVICE_ACCOUNT = google_service_account.tasks.email
     # Set by Google on every gen2 function (functions-framework then tags each log line with

@@ -22,10 +22,11 @@
 #                channels.stop = 2 requests; 10,000 accounts x 2 / (6 x 1,440 minutes) = 2.3
 #     left:      for the interactive calls of the accounts function  = 2,497
 #   Renewals bunch up only if many accounts connected together (their channels then expire
-#   together, and one tick renews every channel expiring within a day, 2 requests each, on 8
-#   threads); Google then answers 429 to what is over the quota, the renewal is tried again
-#   the next tick and the channel lives on meanwhile (a day of overlap), and jobs hit by the
-#   same 429 are retried with back-off.
+#   together); one tick renews at most local.channel_renewals_per_tick of them, soonest to
+#   expire first, so such a minute spends at most 7,500 + 500 x 2 = 8,500 requests, and the
+#   rest follow in the next ticks (a channel has a day of overlap; 500 a minute renew 720,000
+#   channels in that day). A 429 all the same is retried: the renewal the next tick, a job
+#   with back-off.
 #   Dispatches start at most 20 per second (1,200 a minute): enough to poll 10,000 accounts
 #   every 15 minutes (667 jobs a minute) with room for change-driven jobs; an idle job is one
 #   request.
@@ -39,6 +40,7 @@ locals {
   sync_dispatches_per_second               = 20
   sized_for_accounts                       = 10000
   channel_renewal_requests_per_minute      = 3
+  channel_renewals_per_tick                = 500
 }
 
 resource "google_cloud_tasks_queue" "sync" {

@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     job_budget_seconds: int = Field(default=480, gt=0)
     fanout_page_size: int = Field(default=200, ge=1, le=450)
     fanout_max_accounts: int = Field(default=50_000, ge=1)
+    # Channels one tick renews (or opens) at most, most urgent first: 2 Google requests each,
+    # so a day's worth expiring together (accounts that connected together) cannot spend the
+    # per-project quota in one minute; the rest follow in the next ticks (a day of overlap).
+    fanout_max_renewals: int = Field(default=500, ge=1)
     fanout_concurrency: int = Field(default=8, ge=1, le=64)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -35,6 +35,7 @@ def limits(config: Config, evaluator: Evaluator) -> dict[str, Any]:
         "sync_dispatches_per_second",
         "sized_for_accounts",
         "channel_renewal_requests_per_minute",
+        "channel_renewals_per_tick",
     )
     return {name: evaluator.value(config.locals[name]) for name in names}
 
@@ -63,6 +64,22 @@ def test_all_jobs_and_channel_renewals_stay_under_the_per_project_quota(
     spent = jobs + limits["channel_renewal_requests_per_minute"]
     # The rest (at least a fifth) is for the accounts function's interactive calls.
     assert spent <= 0.8 * limits["calendar_requests_per_project_per_minute"]
+
+
+@pytest.mark.usefixtures("clean_settings")
+def test_a_minute_of_channels_expiring_together_stays_under_the_per_project_quota(
+    limits: dict[str, Any], functions: dict[str, Function], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fan-out ticks once a minute; a tick renews at most this many channels, 2 requests each.
+    jobs = limits["sync_max_concurrent"] * limits["job_requests_per_minute"]
+    burst = limits["channel_renewals_per_tick"] * renewal_requests()
+    assert jobs + burst <= 0.9 * limits["calendar_requests_per_project_per_minute"]
+    minutes_of_overlap = 24 * 60  # a channel is renewed within its last day
+    assert limits["channel_renewals_per_tick"] * minutes_of_overlap >= limits["sized_for_accounts"]
+    fanout = functions["fanout"]
+    with monkeypatch.context() as scoped:
+        settings = production_settings(fanout, scoped)
+    assert settings.fanout_max_renewals == limits["channel_renewals_per_tick"]
 
 
 def test_the_renewal_budget_is_what_the_fanout_spends(limits: dict[str, Any]) -> None:

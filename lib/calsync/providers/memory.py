@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from calsync.domain.account import Account, Credentials
@@ -197,7 +197,7 @@ class MemoryCalendarProvider:
         self.service.enter(self.email, "events.watch")
         with self.service.lock:
             self._own(calendar_id)
-            expires = datetime.now(UTC) + ttl
+            expires = self.service.clock.now() + ttl
             record = WatchRecord(
                 channel_id, f"res-{calendar_id}", calendar_id, address, token, expires
             )

@@ -4,7 +4,10 @@
    back-off ends): page by page, each page claimed in one transaction by moving its
    `next_check_at` one poll interval ahead (which also moves the query to the next page), then
    a job is asked for each, and a missing or misplaced push channel is opened.
-2. Channels expiring within a day: renewed (new id and token, overlap, old one stopped).
+2. Channels expiring within a day: renewed (new id and token, overlap, old one stopped), the
+   soonest to expire first, at most `fanout_max_renewals` a tick (those of step 1 included),
+   so channels that expire together are renewed over a few ticks instead of spending the
+   per-project quota in one minute.
 3. Leases whose holder died (lease ended): released, and a job asked for.
 4. Outbox entries older than the grace period (their job request may have been lost), each
    read once per tick, page after page with a cursor: a job is asked for each of their
@@ -103,7 +106,8 @@ class FanoutService:
         while report.due < settings.fanout_max_accounts:
             page = self._ctx.storage.transaction(lambda uow: self._claim(uow, now))
             report.due += len(page)
-            stale = [a for a in page if self._channels.needs_renewal(a, now)]
+            room = max(settings.fanout_max_renewals - len(renewed), 0)
+            stale = [a for a in page if self._channels.needs_renewal(a, now)][:room]
             renewed.update(a.id for a in stale)
             list(pool.map(lambda account: self._request(account.id, report), page))
             list(pool.map(lambda account: self._renew(account, report), stale))
@@ -124,11 +128,13 @@ class FanoutService:
     ) -> None:
         settings = self._ctx.settings
         before = now + settings.channel_renew_before
-        while len(tried) < settings.fanout_max_accounts:
+        cap = min(settings.fanout_max_accounts, settings.fanout_max_renewals)
+        while len(tried) < cap:
             page = self._ctx.storage.session().accounts.channels_expiring(
                 before, limit=settings.fanout_page_size
             )
             fresh = [account for account in page if account.id not in tried]
+            fresh = fresh[: cap - len(tried)]
             tried.update(account.id for account in fresh)
             list(pool.map(lambda account: self._renew(account, report), fresh))
             if not fresh or len(page) < settings.fanout_page_size:

@@ -85,6 +85,24 @@ def test_a_failed_renewal_keeps_the_old_channel_and_is_tried_next_tick(world: Wo
     assert world.services.fanout.tick().channels_renewed == 1
 
 
+def test_channels_expiring_together_are_renewed_over_ticks_soonest_first() -> None:
+    world = World(settings=settings(fanout_max_renewals=2))
+    accounts = []
+    for i in range(5):
+        accounts.append(world.start(world.demo, f"u{i}@gmail.test"))
+        world.later(minutes=1)  # each channel expires a minute after the previous one
+    world.later(days=6, hours=1)  # all five now expire within a day
+    before = world.calendar.requests
+    first = world.services.fanout.tick()
+    assert first.channels_renewed == 2
+    assert world.calendar.requests - before <= 2 * 2 + 5  # renewals, plus due accounts' jobs
+    renewed = {a.id for a in accounts if world.account(a.id).channel != a.channel}
+    assert renewed == {accounts[0].id, accounts[1].id}  # the soonest to expire
+    assert world.services.fanout.tick().channels_renewed == 2
+    assert world.services.fanout.tick().channels_renewed == 1
+    assert all(world.account(a.id).channel != a.channel for a in accounts)
+
+
 def test_a_due_account_without_a_channel_gets_one(world: World) -> None:
     account = world.connect(world.demo, "demo@gmail.test")
     world.calendar.fail_next("events.watch", ProviderUnavailable("down"))
