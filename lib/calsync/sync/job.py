@@ -17,9 +17,11 @@
 
 A crash anywhere leaves everything committed so far consistent (each transaction is complete
 on its own) and the rest to be redone by the next job, which finds its own earlier writes by
-their derived ids and marks. Costs, by design: an idle run is one provider request and three
-storage reads (the account when leasing, the empty outbox query, the account when closing);
-a push-only run makes no provider request beyond its writes.
+their derived ids and marks. Costs, by design: an idle run is one provider request and two
+storage reads (the account when leasing, the empty outbox query), three in a process that has
+not unsealed the account's credentials yet; the close writes without reading (`lease.close`:
+an update conditioned on the account being as the job last wrote it); a push-only run makes
+no provider request beyond its writes.
 """
 
 from __future__ import annotations
