@@ -31,14 +31,16 @@ def test_later_requests_of_the_window_share_one_task_at_its_end() -> None:
     assert queue.duplicates == 5  # 3 later requests found the first key, the last 2 the second
 
 
-def test_a_request_in_the_next_window_finds_the_trailing_task_and_waits_a_window() -> None:
+def test_after_a_burst_the_next_windows_first_request_still_goes_at_once() -> None:
     queue = InlineTaskQueue()
     request_job(queue, "acc1", T0 + timedelta(seconds=0.1), WINDOW)
     request_job(queue, "acc1", T0 + timedelta(seconds=0.2), WINDOW)  # trailing task at T0 + 2 s
-    request_job(queue, "acc1", T0 + timedelta(seconds=2.5), WINDOW)  # that task may have run
+    request_job(queue, "acc1", T0 + timedelta(seconds=2.5), WINDOW)  # the next window's first
+    request_job(queue, "acc1", T0 + timedelta(seconds=2.6), WINDOW)  # and its trailing task
     assert [job.at for job in queue.pending] == [
         T0 + timedelta(seconds=0.1),
         T0 + WINDOW,
+        T0 + timedelta(seconds=2.5),
         T0 + 2 * WINDOW,
     ]
 
@@ -59,7 +61,7 @@ def test_accounts_and_kinds_coalesce_apart() -> None:
 def test_keys_name_the_kind_the_account_and_the_window() -> None:
     (first, at_once), (second, at_end) = coalesced("acc9", T0 + timedelta(seconds=3), WINDOW)
     bucket = int(T0.timestamp()) // 2 + 1
-    assert (first, second) == (f"sync-acc9-{bucket}", f"sync-acc9-{bucket + 1}")
+    assert (first, second) == (f"sync-acc9-{bucket}", f"sync-acc9-{bucket}-trailing")
     assert (at_once, at_end) == (T0 + timedelta(seconds=3), T0 + 2 * WINDOW)
     assert coalesced("acc9", T0, WINDOW, pull=False)[0][0].startswith("push-acc9-")
 

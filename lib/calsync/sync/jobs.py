@@ -2,12 +2,14 @@
 
 A job is asked for by a CRM change, a calendar notification, the fan-out tick or the job itself.
 Requests coalesce per window of the account (a leading edge, then a trailing one): the first
-request of a window dispatches at once under the window's task name, so a lone change crosses
-over as fast as a job can run; a request that finds that name taken (a job of this window was
-already asked for, and may have run before this change) asks for the next window's task,
-dispatched at the window's end, which every later request of the window then finds taken too.
-The queue keeps one task per name, so a burst makes at most two jobs a window, and each request
-is followed by a job dispatched after it was made, which therefore sees its change.
+request of a window dispatches at once under the window's leading task name, so a lone change
+crosses over as fast as a job can run; a request that finds that name taken (a job of this
+window was already asked for, and may have run before this change) asks for the window's
+trailing task, dispatched at the window's end, which every later request of the window then
+finds taken too. The trailing name is the window's own, so the next window's first request
+still goes at once. The queue keeps one task per name, so a burst makes at most two jobs a
+window, and each request is followed by a job dispatched after it was made, which therefore
+sees its change.
 
 A request says whether the job must pull the calendar's changes first. Only CRM changes (the
 activities API, and a job's follow-up for outbox entries it left) ask for a push-only job: its
@@ -57,13 +59,14 @@ def coalesced(
     account_id: str, now: datetime, window: timedelta, *, pull: bool = True
 ) -> list[tuple[str, datetime]]:
     """The task keys and dispatch times a job request made at `now` tries, in order (`pull`: a
-    job that pulls first; else a push-only one): this window's key at once, then the next
-    window's key at this window's end."""
+    job that pulls first; else a push-only one): this window's leading key at once, then its
+    trailing key at its end."""
     seconds = window.total_seconds()
     bucket = math.floor(now.timestamp() / seconds)
     prefix = "sync" if pull else "push"
     end = datetime.fromtimestamp((bucket + 1) * seconds, UTC)
-    return [(f"{prefix}-{account_id}-{bucket}", now), (f"{prefix}-{account_id}-{bucket + 1}", end)]
+    key = f"{prefix}-{account_id}-{bucket}"
+    return [(key, now), (f"{key}-trailing", end)]
 
 
 def request_job(
