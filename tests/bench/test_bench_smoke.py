@@ -83,6 +83,9 @@ def test_the_figures_measured_what_they_name(smoke: tuple[dict[str, Any], str]) 
     assert figures["fanout_10000_all_due"]["values"]["due"] == sizes["fanout_accounts"]
     latency = figures["change_latency"]["values"]
     assert latency["edits_per_side"] == sizes["latency_edits"]
+    assert latency["accounts"] == sizes["latency_pairs"]
+    assert latency["burst_edits_per_side"] == sizes["burst_edits"]
+    assert latency["burst_google_to_crm_p50_ms"] > 0
     assert latency["coalesce_seconds"] == Settings.model_fields["coalesce_seconds"].default
     assert figures["import_5000"]["baseline"]["runs"] == sizes["repeats"]  # naive: as often
     assert figures["export_5000"]["baseline"]["runs"] == sizes["repeats"]

@@ -28,7 +28,9 @@ class Sizes:
 
     import_events: int = 5_000
     export_activities: int = 5_000
-    latency_edits: int = 200  # per side
+    latency_edits: int = 200  # single edits per side
+    latency_pairs: int = 4  # synced accounts the single edits take in turn
+    burst_edits: int = 40  # back-to-back edits per side, on one account
     naive_latency_edits: int = 20  # per side
     cost_changes: int = 10  # per kind of change
     calendar_background: int = 500  # events already synced in the change figures' calendars
@@ -49,6 +51,8 @@ SMOKE = Sizes(
     import_events=40,
     export_activities=60,
     latency_edits=3,
+    latency_pairs=2,
+    burst_edits=2,
     naive_latency_edits=2,
     cost_changes=1,
     calendar_background=10,

@@ -1,15 +1,7 @@
-"""`change_latency` and `cost_per_change`: single edits on each side, through the whole stack.
+"""`cost_per_change`: what single changes on each side cost, through the whole stack
+(`change_latency`, their speed, is in fig_latency.py).
 
-Latency: a CRM edit is a PATCH to the activities API, timed until the Google event shows it
-(frontend API -> outbox -> task -> worker -> Google); a Google edit is the person's own edit
-in the simulator, timed until the activities API shows it (-> push -> webhook -> task -> worker
--> CRM). Each edit starts once the previous one and its echo (the notification of calsync's own
-write) are done, so every edit is a single edit; probes poll every 10 ms. It runs on a stack
-whose functions coalesce job requests over production's window (`CALSYNC_COALESCE_SECONDS`,
-2 s: run.py), not the local stack's 50 ms, so that its times are what a deployment's would be
-(the round trips to Google and Firestore aside).
-
-Cost: per kind of change (create, update, delete on each side), the emulators' counters around
+Per kind of change (create, update, delete on each side), the emulators' counters around
 the change and everything it set off, until the sync queue stays empty: calsync's Google calls
 and quota units (the person's own edit in Google is taken off), Firestore reads, writes and
 deletes, task dispatches, and function invocations (the API call, webhook calls, worker calls).
@@ -30,117 +22,19 @@ more after writing to Google (the notification of its own write, which it cannot
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from calsync.bench.change_setup import NaivePair, Pair, quiet, until
 from calsync.bench.changes import KINDS, CrmSide, NaiveSide, own_calls
-from calsync.bench.context import Bench, percentile
+from calsync.bench.context import Bench
 from calsync.bench.counters import Delta
 from calsync.bench.report import Check, Figure
 
-BETWEEN_EDITS = 0.3  # the queue stays empty this long before the next edit
-AFTER_CHANGE = 0.6  # ... and this long before a change's costs are read
+AFTER_CHANGE = 0.6  # the queue stays empty this long before a change's costs are read
 QUOTA_TARGET = {"create": 1, "update": 2, "delete": 1}  # propagation units per change
 COSTS = ("firestore_reads", "firestore_writes", "task_dispatches", "function_invocations")
-
-
-# -- change_latency ---------------------------------------------------------------------------
-
-
-def _timed(edit: Callable[[], object], seen: Callable[[], bool]) -> float:
-    began = time.perf_counter()
-    edit()
-    until("the edit on the other side", seen)
-    return time.perf_counter() - began
-
-
-def _summary(prefix: str, seconds: list[float]) -> dict[str, float]:
-    millis = [s * 1000 for s in seconds]
-    return {
-        f"{prefix}_p50_ms": round(percentile(millis, 0.5), 1),
-        f"{prefix}_p95_ms": round(percentile(millis, 0.95), 1),
-        f"{prefix}_max_ms": round(max(millis), 1),
-    }
-
-
-@dataclass(frozen=True)
-class Edits:
-    """How to edit each side with a new title, and how to see it arrive on the other."""
-
-    crm_edit: Callable[[str], object]
-    crm_seen: Callable[[str], bool]
-    google_edit: Callable[[str], object]
-    google_seen: Callable[[str], bool]
-    pause: Callable[[], None] = lambda: None
-
-    def latencies(self, count: int) -> dict[str, float]:
-        to_google, to_crm = [], []
-        for i in range(count):
-            subject, summary = f"CRM edit {i}", f"Google edit {i}"
-            to_google.append(
-                _timed(partial(self.crm_edit, subject), partial(self.crm_seen, subject))
-            )
-            self.pause()
-            to_crm.append(
-                _timed(partial(self.google_edit, summary), partial(self.google_seen, summary))
-            )
-            self.pause()
-        return {**_summary("crm_to_google", to_google), **_summary("google_to_crm", to_crm)}
-
-
-def change_latency(bench: Bench, pair: Pair, naive: NaivePair) -> Figure:
-    edits, window = bench.sizes.latency_edits, bench.stack.coalesce_seconds
-    bench.say(f"change_latency: {edits} edits on each side, coalescing window {window} s")
-    values = Edits(
-        lambda s: pair.client.edit_activity(pair.activity_id, subject=s),
-        lambda s: pair.event_summary(pair.activity_event) == s,
-        lambda s: pair.google.patch(pair.calendar_id, pair.event_id, {"summary": s}),
-        lambda s: pair.subject(pair.imported_id) == s,
-        lambda: quiet(bench, BETWEEN_EDITS),
-    ).latencies(edits)
-    naive_event = naive.activity_event()
-
-    def naive_crm_edit(subject: str) -> None:
-        naive.sync.crm_update(naive.activity_id, subject=subject)
-        naive.sync.run()
-
-    def naive_google_edit(summary: str) -> None:
-        naive.google.patch(naive.calendar_id, naive.event_id, {"summary": summary})
-        naive.sync.run()
-
-    baseline = Edits(
-        naive_crm_edit,
-        lambda s: naive.event_summary(naive_event) == s,
-        naive_google_edit,
-        lambda s: naive.subject_of(naive.event_id) == s,
-    ).latencies(bench.sizes.naive_latency_edits)
-    return Figure(
-        "change_latency",
-        {"edits_per_side": edits, "coalesce_seconds": window, **values},
-        checks=[
-            Check("crm_to_google_p50_ms", "<=", 500),
-            Check("crm_to_google_p95_ms", "<=", 1500),
-            Check("google_to_crm_p50_ms", "<=", 500),
-            Check("google_to_crm_p95_ms", "<=", 1500),
-        ],
-        baseline=baseline,
-        shown=[
-            "edits_per_side",
-            "coalesce_seconds",
-            "crm_to_google_max_ms",
-            "google_to_crm_max_ms",
-        ],
-        notes=(
-            f"single edits on the local stack with production's coalescing window ({window} s "
-            f"between job requests of one account), calendar of "
-            f"{bench.sizes.calendar_background} synced events; the baseline syncs at once "
-            f"after each edit ({bench.sizes.naive_latency_edits} edits per side)"
-        ),
-    )
 
 
 # -- cost_per_change --------------------------------------------------------------------------
