@@ -9,13 +9,16 @@
 # - Per user. Only a sync job calls Google for an account in volume, and an account has at
 #   most one job running: the job holds the account's lease (a second one answers "busy" and
 #   is retried later), and requests for the same account within the coalescing window share
-#   one task name, so a burst of notifications and CRM edits makes one task. A job spends at
-#   most local.job_requests_per_minute: every function gets it as
-#   CALSYNC_GOOGLE_REQUESTS_PER_MINUTE (functions.tf), and the Google adapter paces each
-#   job's calls to it. That is half the per-user quota; the other half is for the account's
+#   one task name, so a burst of notifications and CRM edits makes one task. An account's
+#   jobs spend local.job_requests_per_minute: every function gets it as
+#   CALSYNC_GOOGLE_REQUESTS_PER_MINUTE (functions.tf), and the Google adapter paces them with
+#   a token bucket (50 saved at most) that each job takes over from the last (kept on the
+#   account), so a minute sees at most 300 + 50 + one batch of 50 in debt = 400 of them, however
+#   many jobs it holds. The other 200 of the per-user quota are for the account's
 #   interactive calls (the accounts function: calendar list, a new calendar, a channel opened
 #   or stopped) and its channel renewals (2 requests every 6 days).
-# - Per project, a minute at most:
+# - Per project, a minute, sustained (a moment's peak of many saved-up budgets spent at once
+#   gets Google's 429, retried with back-off):
 #     jobs:      local.sync_max_concurrent jobs at once x 300       = 7,500
 #     renewals:  the fan-out renews each account's channel once per  =     3
 #                7-day life, within its last day, so about every 6 days: events.watch +

@@ -5,6 +5,7 @@ Tasks dispatch deadline <= lease TTL."""
 
 from __future__ import annotations
 
+import inspect
 import math
 from datetime import timedelta
 from types import SimpleNamespace
@@ -15,7 +16,9 @@ from calsync.bootstrap import QUEUES, engine_job
 from calsync.clock import SystemClock
 from calsync.config import Settings
 from calsync.domain.schedule import evolve
+from calsync.providers.google_pacing import Pacer
 from calsync.store.memory import MemoryStorage
+from calsync.sync.engine_config import EngineConfig
 from calsync.sync.job import SyncJob
 from calsync.tasks.inline import InlineTaskQueue
 from google.cloud import tasks_v2
@@ -52,9 +55,12 @@ def test_the_quotas_are_googles(limits: dict[str, Any]) -> None:
 
 
 def test_one_busy_account_stays_under_the_per_user_quota(limits: dict[str, Any]) -> None:
-    # One job per account at a time (lease + coalesced task names), paced to this rate; the
-    # other half is for the account's interactive calls and channel renewals.
-    assert limits["job_requests_per_minute"] * 2 <= limits["calendar_requests_per_user_per_minute"]
+    # One job per account at a time (lease + coalesced task names); its jobs share one token
+    # bucket carried on the account, so a minute holds at most the rate, what was saved and
+    # one batch run into debt; a third of the quota stays for interactive calls and renewals.
+    saved = inspect.signature(Pacer).parameters["burst"].default
+    most = limits["job_requests_per_minute"] + saved + EngineConfig().push_batch
+    assert most <= limits["calendar_requests_per_user_per_minute"] * 2 / 3
 
 
 def test_all_jobs_and_channel_renewals_stay_under_the_per_project_quota(
@@ -148,10 +154,9 @@ def test_the_worker_runs_as_long_as_cloud_tasks_waits_and_its_lease_lasts(
     timeout = timedelta(seconds=worker.service["timeout_seconds"])
     settings = production_settings(worker, monkeypatch)
     assert dispatch_deadline(settings, monkeypatch) == timeout
-    assert lease_ttl(settings) >= timeout
-    budget = getattr(settings, "job_budget_seconds", None)  # the engine's time budget, if any
-    if budget is not None:
-        assert timedelta(seconds=budget) < timeout
+    config = worker_engine(settings).config
+    assert config.lease_ttl >= timeout
+    assert config.job_budget < timeout  # the engine stops in time and leaves the rest
 
 
 def dispatch_deadline(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> timedelta:
@@ -173,8 +178,8 @@ def dispatch_deadline(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> ti
     return deadline
 
 
-def lease_ttl(settings: Settings) -> timedelta:
-    """The lease the engine the worker runs (bootstrap's `engine_job`) takes on an account."""
+def worker_engine(settings: Settings) -> SyncJob:
+    """The engine the worker runs (bootstrap's `engine_job`), with its lease and budget."""
     ctx = SimpleNamespace(
         settings=settings,
         storage=MemoryStorage(),
@@ -185,7 +190,7 @@ def lease_ttl(settings: Settings) -> timedelta:
     run = engine_job(ctx)  # type: ignore[arg-type]
     job = run.__self__
     assert isinstance(job, SyncJob)
-    return job.config.lease_ttl
+    return job
 
 
 def test_retries_back_off_and_end(queue: dict[str, Any]) -> None:

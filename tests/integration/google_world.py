@@ -22,6 +22,7 @@ from typing import Any
 
 from calsync.clock import FakeClock
 from calsync.domain import Account, CalendarEvent, CalendarInfo, Credentials
+from calsync.domain.account import Pace
 from calsync.domain.schedule import evolve
 from calsync.ports import ChangePage, EventWrite, Storage, WatchChannel, WriteResult
 from calsync.providers.google import GoogleCalendarProvider, GoogleConnector
@@ -112,6 +113,9 @@ class FramedProvider:
 
     def stop_watch(self, channel_id: str, resource_id: str) -> None:
         self.provider.stop_watch(channel_id, resource_id)
+
+    def request_budget(self) -> Pace | None:
+        return self.provider.request_budget()
 
 
 class GoogleBackend:

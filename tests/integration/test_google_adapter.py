@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from calsync.domain.schedule import evolve
 from calsync.errors import ProviderRateLimited, ProviderUnavailable
 from calsync.ports import CreateEvent, DeleteEvent, Outcome, UpdateEvent
 from calsync.providers.google_wire import STAMP_KEY
@@ -226,3 +227,25 @@ def test_a_paced_provider_charges_a_batch_one_unit_per_call(rig: GoogleRig) -> N
     # the first batch of 50 spends the saved-up budget; the next 20 calls wait about 1 s
     assert 0.7 < provider.pace.waited < 2.0
     assert rig.units() == 70
+
+
+def test_a_provider_goes_on_from_the_budget_the_last_job_left(rig: GoogleRig) -> None:
+    """Jobs of one account share its pace: the next one starts from what the last one left
+    (carried on the account), not from a full bucket, whatever process it runs in."""
+    rig.connector.requests_per_minute = 1_200  # 20 a second, 50 saved up
+    first = rig.fresh()
+    assert first.pace is not None
+    ids = [f"crm0pace{i:03d}" for i in range(50)]
+    first.write(rig.calendar_id, [CreateEvent(i, fields(subject=i), i) for i in ids])
+    left = first.request_budget()
+    assert left is not None
+    assert left.tokens < 5  # the saved-up 50 are spent
+    spent = evolve(rig.account, sync=evolve(rig.account.sync, pace=left))
+    second = rig.connector.open(spent, rig.credentials, rig.refreshed.append)
+    assert second.pace is not None
+    second.write(rig.calendar_id, [CreateEvent("crm0pacenext", fields(), "next")])
+    assert second.pace.waited > 0  # no fresh bucket: it waited for its token
+    unpaced = rig.connector.open(rig.account, rig.credentials, rig.refreshed.append)
+    assert unpaced.pace is not None
+    unpaced.write(rig.calendar_id, [CreateEvent("crm0pacefree", fields(), "free")])
+    assert unpaced.pace.waited == 0  # an account with no budget on record starts full

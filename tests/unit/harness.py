@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from calsync.domain import CalendarEvent, CalendarInfo
+from calsync.domain.account import Pace
 from calsync.ports import (
     CalendarProvider,
     ChangePage,
@@ -160,3 +161,6 @@ class CountingProvider:
 
     def stop_watch(self, channel_id: str, resource_id: str) -> None:
         self.inner.stop_watch(channel_id, resource_id)
+
+    def request_budget(self) -> Pace | None:
+        return self.inner.request_budget()

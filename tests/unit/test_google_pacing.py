@@ -69,3 +69,17 @@ def test_every_attempt_of_a_call_is_paced() -> None:
 def test_rates_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Pacer(0)
+
+
+def test_a_pacer_goes_on_from_the_tokens_the_last_job_left() -> None:
+    time = Time()
+    pacer = Pacer(60, burst=5, tokens=1.5, clock=time.clock, sleep=time.sleep)
+    pacer()
+    assert time.now == 0
+    assert pacer.left() == pytest.approx(0.5)
+    pacer()  # half a token short: half a second
+    assert time.now == pytest.approx(0.5)
+    assert Pacer(60, burst=5, tokens=80.0).left() == pytest.approx(5.0)  # never over the burst
+    in_debt = Pacer(60, burst=5, tokens=-2.0, clock=time.clock, sleep=time.sleep)
+    in_debt()
+    assert time.now == pytest.approx(0.5 + 3.0)  # the debt first, then its own token

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from calsync.domain import AccountStatus
+from calsync.domain.account import Pace
 from calsync.domain.schedule import evolve
 from calsync.errors import (
     ProviderAuthError,
@@ -202,3 +203,11 @@ def test_a_crash_anywhere_is_repaired_by_the_next_job(nth: int, after: bool) -> 
     assert len(links) == 2
     assert rig.memory.session().outbox.pending("acc", limit=10) == []
     assert [e.crm_activity_id for e in rig.events() if e.summary == "Out"] == [created.id]
+
+
+def test_a_job_leaves_the_request_budget_it_ended_with_on_the_account() -> None:
+    rig = Rig()
+    left = Pace(tokens=12.5, at=rig.clock.now())
+    rig.provider.request_budget = lambda: left  # type: ignore[method-assign]
+    assert rig.run().outcome is JobOutcome.DONE
+    assert rig.stored_account().sync.pace == left

@@ -82,6 +82,18 @@ class Problem(BaseModel):
     at: AwareDatetime
 
 
+class Pace(BaseModel):
+    """What was left of the account's request budget (its pacer's tokens) when its last job
+    ended, so the next job, in whatever process, goes on from there instead of from a full
+    bucket: jobs of one account run one after another (the lease), so together they keep the
+    account's pace."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tokens: float
+    at: AwareDatetime
+
+
 class SyncState(BaseModel):
     """Where the account's sync stands. Written by the worker and the fan-out tick."""
 
@@ -100,6 +112,7 @@ class SyncState(BaseModel):
     applied_settings: SyncSettings | None = None
     # A reconcile of changed settings began and did not finish: the next job does a full one.
     reconciling: bool = False
+    pace: Pace | None = None  # the request budget the last job left (None: a full one)
 
 
 class Account(BaseModel):

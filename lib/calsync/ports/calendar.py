@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from calsync.domain.account import Account, Credentials
+from calsync.domain.account import Account, Credentials, Pace
 from calsync.domain.event import CalendarEvent, CalendarInfo, EventChange
 from calsync.domain.link import SyncedFields
 
@@ -120,6 +120,11 @@ class CalendarProvider(Protocol):
     ) -> WatchChannel: ...
 
     def stop_watch(self, channel_id: str, resource_id: str) -> None: ...
+
+    def request_budget(self) -> Pace | None:
+        """What is left of the account's request budget now, for its next job to go on
+        from (the provider was opened with `account.sync.pace`); None when it paces nothing."""
+        ...
 
 
 class CalendarConnector(Protocol):

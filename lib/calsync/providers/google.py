@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httplib2
 from googleapiclient.errors import HttpError
 
-from calsync.domain.account import Account, Credentials
+from calsync.domain.account import Account, Credentials, Pace
 from calsync.domain.event import CalendarEvent, CalendarInfo, EventChange
 from calsync.errors import CursorExpired, ProviderRejected, ProviderUnavailable
 from calsync.ports import (
@@ -108,13 +108,15 @@ class GoogleConnector:
             document = discovery_document(self.discovery_url, self.http_factory, self.retry)
             return calendar_service(document, google, self.http_factory)
 
-        return GoogleCalendarProvider(build, self)
+        return GoogleCalendarProvider(build, self, pace=account.sync.pace)
 
 
 class GoogleCalendarProvider:
     """One account's Google calendars (CalendarProvider)."""
 
-    def __init__(self, build: Callable[[], Any], config: GoogleConnector) -> None:
+    def __init__(
+        self, build: Callable[[], Any], config: GoogleConnector, *, pace: Pace | None = None
+    ) -> None:
         self._build = build
         self._service: Any = None
         self.config = config
@@ -122,7 +124,12 @@ class GoogleCalendarProvider:
         self.cache = ResourceCache()
         self._zones: dict[str, str] = {}  # calendar id -> its time zone, as seen in listings
         rate = config.requests_per_minute
-        self.pace: Pacer | None = Pacer(rate) if rate else None
+        self.pace: Pacer | None = Pacer(rate, tokens=_tokens_now(pace, rate)) if rate else None
+
+    def request_budget(self) -> Pace | None:
+        if self.pace is None:
+            return None
+        return Pace(tokens=self.pace.left(), at=datetime.now(UTC))
 
     @property
     def service(self) -> Any:
@@ -300,3 +307,11 @@ if TYPE_CHECKING:  # the adapter must satisfy the ports it implements
     def _check(connector: GoogleConnector, provider: GoogleCalendarProvider) -> None:
         _connector: CalendarConnector = connector
         _provider: CalendarProvider = provider
+
+
+def _tokens_now(pace: Pace | None, per_minute: float) -> float | None:
+    """The tokens the last job left, refilled since (None: start from a full bucket)."""
+    if pace is None:
+        return None
+    elapsed = max((datetime.now(UTC) - pace.at).total_seconds(), 0.0)
+    return pace.tokens + elapsed * per_minute / 60.0

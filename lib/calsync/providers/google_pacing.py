@@ -4,7 +4,9 @@ Google allows 600 requests a minute per user per project (a batch of n calls cou
 answers a burst over it with 403/429 for the rest of the window. Rather than learn the limit by
 hitting it, a provider spends from a token bucket: `per_minute / 60` tokens a second, at most
 `burst` saved up. One provider serves one job of one account at a time (the account's lease),
-so the bucket paces that user's requests.
+and each job starts from what the previous one left (`tokens`, carried on the account as
+`SyncState.pace`), so the bucket paces that user's requests across jobs and processes: a minute
+holds at most `per_minute + burst` of them, however many jobs it sees.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Pacer:
         per_minute: float,
         *,
         burst: float = 50.0,
+        tokens: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -30,7 +33,7 @@ class Pacer:
         self.rate = per_minute / 60.0
         self.burst = burst
         self._clock, self._sleep = clock, sleep
-        self._tokens = burst
+        self._tokens = burst if tokens is None else min(burst, tokens)
         self._stamp = clock()
         self._lock = threading.Lock()
         self.waited = 0.0  # seconds spent waiting, for tests and logs
@@ -47,6 +50,12 @@ class Pacer:
                 self.waited += delay
                 self._refill()
             self._tokens -= units
+
+    def left(self) -> float:
+        """The tokens there are now (below 0: debt the next calls must wait out)."""
+        with self._lock:
+            self._refill()
+            return self._tokens
 
     def _refill(self) -> None:
         now = self._clock()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from calsync.domain.account import Account, Credentials
+from calsync.domain.account import Account, Credentials, Pace
 from calsync.domain.event import CalendarEvent, CalendarInfo, EventChange, RemovedEvent
 from calsync.domain.link import SyncedFields
 from calsync.domain.schedule import evolve
@@ -203,6 +203,9 @@ class MemoryCalendarProvider:
             )
             self.service.watches[channel_id] = record
             return WatchChannel(channel_id, record.resource_id, expires)
+
+    def request_budget(self) -> Pace | None:
+        return None  # the memory calendar enforces no quota, so nothing is paced
 
     def stop_watch(self, channel_id: str, resource_id: str) -> None:
         self._request()

@@ -119,6 +119,7 @@ class _Run(Failures):
         self.pulled: PullResult | None = None
         self.reconciled = False
         self.report = PushReport()
+        self.provider: CalendarProvider | None = None
 
     def execute(self) -> JobResult:
         try:
@@ -133,7 +134,7 @@ class _Run(Failures):
 
     def _sync(self) -> None:
         job, scope = self.job, self.scope
-        provider = job.open_provider(self.account)
+        provider = self.provider = job.open_provider(self.account)
         sync = self.account.sync
         todo = what_changed(sync.applied_settings, self.settings, interrupted=sync.reconciling)
         ctx = Context(job.storage, provider, scope, self.lease, self.budget)
@@ -200,8 +201,11 @@ class _Run(Failures):
     # -- recording the result -----------------------------------------------------------------
 
     def _progress(self, account: Account) -> Account:
-        """What this run completed, whatever its outcome: cursor, applied settings."""
+        """What this run completed, whatever its outcome: cursor, applied settings, and what
+        is left of the account's request budget."""
         sync = account.sync
+        if self.provider is not None:
+            sync = evolve(sync, pace=self.provider.request_budget())
         if self.pulled is not None and not self.pulled.committed and self.pulled.cursor:
             cursor_calendar = self.settings.calendar_id
             sync = evolve(sync, cursor=self.pulled.cursor, cursor_calendar_id=cursor_calendar)
