@@ -10,7 +10,8 @@ Measured through the official client against a freshly started emulator (or ``ad
   caller waits for each answer, so its rate is bounded by the round trip, not by the server;
 - ``async_set_per_second``: the same single-document ``set()`` calls from ``async_callers``
   coroutines of the official ``AsyncClient`` at once, into that collection (``bench_async``):
-  each call is still one Commit with one write, without a thread switch per call;
+  each call is still one Commit with one write, without a thread switch per call (and
+  ``async_set_per_second_empty``, the same into an empty collection);
 - ``batch_commit_ms``: median time of a ``batch_size``-write batch commit into that collection;
 - ``query_ms``: median time of an equality query returning one document out of it;
 - ``range_limit_query_ms`` / ``order_limit_query_ms``: median time of a range query with
@@ -237,6 +238,9 @@ def run(
         client = _client(endpoint)
         _set_rate(client.collection("bench_warm_up"), min(sets, 200))
         figures["set_per_second_empty"] = _set_rate(client.collection("bench_empty"), sets)
+        figures["async_set_per_second_empty"] = async_set_rate(
+            endpoint, "bench_async_empty", sets, async_callers, _doc
+        )
         big = client.collection("bench")
         _fill(big, client, documents)
         figures["set_per_second"] = _set_rate(big, sets)
