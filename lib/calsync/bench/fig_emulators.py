@@ -3,14 +3,15 @@
 Both run their own benchmark module against a fresh emulator of their own (not the stack's),
 so nothing else shares it:
 
-- `firestore_throughput` (`emulators.firestore.bench`): single `set()` calls per second (from
-  32 concurrent callers of the official async client, as one busy function instance writes;
-  4 threads of the sync client and one caller are shown too) and the median 500-write batch
-  commit, both with 10,000 documents already in the collection.
-  Baselines: the same `set()` loop into an empty collection (a write's cost must not grow with
-  the collection), and 500 single `set()` calls (the naive way to write 500 documents). It also
-  reports the ceiling of gRPC-Python and the client library on this machine (the same loop
-  against a server that does nothing) and the emulator's own cost without them (in-process).
+- `firestore_throughput` (`emulators.firestore.bench`): single `set()` calls per second (10,000
+  calls from 32 concurrent callers of the official async client, as one busy function instance
+  writes, the median of three such runs; 4 threads of the sync client and one caller are shown
+  too) and the median 500-write batch commit, both with 10,000 documents already in the
+  collection. Baselines: the same `set()` loops into an empty collection (a write's cost must
+  not grow with the collection), and 500 single `set()` calls (the naive way to write 500
+  documents). It also reports the ceiling of gRPC-Python and the client library on this machine
+  (the same loop against a server that does nothing) and the emulator's own cost without them
+  (in-process).
 - `tasks_throughput` (`emulators.cloudtasks.bench`): 1,000 tasks to a fast handler, from the
   first CreateTask to the last arrival, and tasks dispatched per second; how long another
   queue's tasks take while a slow handler fills one queue. Baseline: the same requests POSTed
@@ -38,6 +39,8 @@ def firestore_throughput(bench: Bench) -> Figure:
     measured = firestore_bench.run(
         documents=sizes.firestore_documents,
         sets=sizes.firestore_sets,
+        async_sets=sizes.firestore_async_sets,
+        rounds=3 if sizes.repeats > 1 else 1,
         batches=sizes.firestore_batches,
         batch_size=BATCH,
         queries=20,
@@ -77,7 +80,8 @@ def firestore_throughput(bench: Bench) -> Figure:
         ],
         notes=(
             "set_per_second: single-document set() calls (one Commit with one write each) "
-            f"from {measured['async_callers']:.0f} coroutines of the async client at once; "
+            f"from {measured['async_callers']:.0f} coroutines of the async client at once "
+            f"({sizes.firestore_async_sets} calls a run, the median of the runs); "
             f"threads_set_per_second: from {measured['callers']:.0f} threads of the sync "
             "client; one_caller_set_per_second: one caller waiting for each answer. "
             "baselines: the same callers into an empty collection (a write's cost must not grow "

@@ -8,10 +8,11 @@ Measured through the official client against a freshly started emulator (or ``ad
 - ``concurrent_set_per_second``: the same single-document ``set()`` calls from ``callers``
   threads at once (as many function instances write at once), into that collection: one
   caller waits for each answer, so its rate is bounded by the round trip, not by the server;
-- ``async_set_per_second``: the same single-document ``set()`` calls from ``async_callers``
-  coroutines of the official ``AsyncClient`` at once, into that collection (``bench_async``):
-  each call is still one Commit with one write, without a thread switch per call (and
-  ``async_set_per_second_empty``, the same into an empty collection);
+- ``async_set_per_second``: ``async_sets`` single-document ``set()`` calls from
+  ``async_callers`` coroutines of the official ``AsyncClient`` at once, into that collection:
+  each call is still one Commit with one write, without a thread switch per call; the median
+  of ``rounds`` such runs (and ``async_set_per_second_empty``, the same into an empty
+  collection);
 - ``batch_commit_ms``: median time of a ``batch_size``-write batch commit into that collection;
 - ``query_ms``: median time of an equality query returning one document out of it;
 - ``range_limit_query_ms`` / ``order_limit_query_ms``: median time of a range query with
@@ -225,6 +226,8 @@ def run(
     *,
     documents: int = 10_000,
     sets: int = 2_000,
+    async_sets: int = 10_000,
+    rounds: int = 3,
     batches: int = 10,
     batch_size: int = 500,
     queries: int = 50,
@@ -239,14 +242,14 @@ def run(
         _set_rate(client.collection("bench_warm_up"), min(sets, 200))
         figures["set_per_second_empty"] = _set_rate(client.collection("bench_empty"), sets)
         figures["async_set_per_second_empty"] = async_set_rate(
-            endpoint, "bench_async_empty", sets, async_callers, _doc
+            endpoint, "bench_async_empty", async_sets, async_callers, _doc, rounds=rounds
         )
         big = client.collection("bench")
         _fill(big, client, documents)
         figures["set_per_second"] = _set_rate(big, sets)
         figures["concurrent_set_per_second"] = _concurrent_set_rate(big, sets, callers)
         figures["async_set_per_second"] = async_set_rate(
-            endpoint, "bench", sets, async_callers, _doc
+            endpoint, "bench", async_sets, async_callers, _doc, rounds=rounds
         )
         figures["batch_commit_ms"] = _batch_ms(client, big, batches, batch_size)
         figures["query_ms"] = _query_ms(big, documents, queries)
@@ -264,7 +267,7 @@ def run(
             noop.collection("bench"), sets, callers
         )
         figures["noop_async_set_per_second"] = async_set_rate(
-            noop_endpoint, "bench", sets, async_callers, _doc
+            noop_endpoint, "bench", async_sets, async_callers, _doc, rounds=rounds
         )
         noop.close()  # type: ignore[no-untyped-call]
     rounded = {key: round(value, 2) for key, value in figures.items()}
@@ -277,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emulators.firestore.bench")
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--sets", type=int, default=2_000)
+    parser.add_argument("--async-sets", type=int, default=10_000, help="per run of the async rate")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of the async rate (median)")
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--queries", type=int, default=50)
@@ -293,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures = run(
         documents=args.documents,
         sets=args.sets,
+        async_sets=args.async_sets,
+        rounds=args.rounds,
         batches=args.batches,
         batch_size=args.batch_size,
         queries=args.queries,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,30 +23,57 @@ PROJECT = "calsync-bench"
 
 
 def async_set_rate(
-    address: str, collection: str, sets: int, callers: int, doc: Callable[[int], dict[str, Any]]
+    address: str,
+    collection: str,
+    sets: int,
+    callers: int,
+    doc: Callable[[int], dict[str, Any]],
+    *,
+    rounds: int = 1,
 ) -> float:
-    """`sets` single-document set() calls into `collection`, `callers` at a time, per second."""
-    return asyncio.run(_rate(address, collection, sets, callers, doc))
+    """`sets` single-document set() calls into `collection`, `callers` at a time, per second.
+
+    With `rounds` above one, the median of that many such runs (each writing new documents),
+    so one run disturbed by the machine does not decide the figure.
+    """
+    return asyncio.run(_median_rate(address, collection, sets, callers, doc, rounds=rounds))
 
 
-async def _rate(
-    address: str, name: str, sets: int, callers: int, doc: Callable[[int], dict[str, Any]]
+async def _median_rate(
+    address: str,
+    name: str,
+    sets: int,
+    callers: int,
+    doc: Callable[[int], dict[str, Any]],
+    *,
+    rounds: int,
 ) -> float:
     client = _client(address)
     try:
         collection = client.collection(name)
         await collection.document("warm-up").set(doc(0))  # the channel, before the clock starts
-        share = max(sets // callers, 1)
-
-        async def write(caller: int) -> None:
-            for i in range(share):
-                await collection.document(f"a{caller}-{i:07}").set(doc(i))
-
-        started = time.perf_counter()
-        await asyncio.gather(*(write(caller) for caller in range(callers)))
-        return share * callers / (time.perf_counter() - started)
+        rates = [await _rate(collection, f"r{r}", sets, callers, doc) for r in range(rounds)]
+        return statistics.median(rates)
     finally:
         client.close()  # type: ignore[no-untyped-call]
+
+
+async def _rate(
+    collection: firestore.AsyncCollectionReference,
+    prefix: str,
+    sets: int,
+    callers: int,
+    doc: Callable[[int], dict[str, Any]],
+) -> float:
+    share = max(sets // callers, 1)
+
+    async def write(caller: int) -> None:
+        for i in range(share):
+            await collection.document(f"{prefix}-a{caller}-{i:07}").set(doc(i))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(write(caller) for caller in range(callers)))
+    return share * callers / (time.perf_counter() - started)
 
 
 def _client(address: str) -> firestore.AsyncClient:

@@ -6,10 +6,15 @@ from emulators.firestore import bench
 
 
 def test_benchmark_runs_at_tiny_sizes_and_reports_every_figure():
-    figures = bench.run(documents=30, sets=10, batches=2, batch_size=10, queries=2)
+    figures = bench.run(
+        documents=30, sets=10, async_sets=20, rounds=2, batches=2, batch_size=10, queries=2
+    )
     expected = {
         "set_per_second",
         "set_per_second_empty",
+        "async_set_per_second",
+        "async_set_per_second_empty",
+        "noop_async_set_per_second",
         "batch_commit_ms",
         "query_ms",
         "range_limit_query_ms",
