@@ -92,6 +92,13 @@ locals {
       ttl        = true
       indexes    = []
     }
+    # Merge records (GET /accounts/{id}/conflicts): kept 90 days (CONFLICT_RETENTION).
+    conflicts_expires_at = {
+      collection = "conflicts"
+      field      = "expires_at"
+      ttl        = true
+      indexes    = []
+    }
     # Up to 8 KB each and never queried: exempt, so writes stay cheap.
     activities_note = {
       collection = "activities"

@@ -101,7 +101,8 @@ def test_field_overrides_and_ttl_policies_match_the_storage_adapter(
     made = _terraform_overrides(config, evaluator)
     assert len({(c, f) for c, f, _, _ in made}) == len(made), "a field overridden twice"
     assert sorted(made, key=repr) == sorted(declared, key=repr)
-    assert {(c, f) for c, f, ttl, _ in made if ttl} >= {("oauth_states", "expires_at")}
+    short_lived = {("oauth_states", "expires_at"), ("conflicts", "expires_at")}
+    assert {(c, f) for c, f, ttl, _ in made if ttl} >= short_lived
 
 
 def test_the_database_is_native_and_kept_on_destroy(config: Config, evaluator: Evaluator) -> None:

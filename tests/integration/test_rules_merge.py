@@ -65,6 +65,7 @@ def test_the_later_calendar_change_of_a_field_wins_and_is_recorded(world: World)
     assert (decision.field, decision.winner) == ("subject", Side.CALENDAR)
     assert (decision.crm_value, decision.calendar_value) == ("From the CRM", "From the calendar")
     assert decision.reason
+    assert decision.expires_at == decision.decided_at + timedelta(days=90)  # Firestore's TTL
 
 
 def test_the_later_crm_change_of_a_field_wins_and_is_recorded(world: World) -> None:

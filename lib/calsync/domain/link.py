@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -94,8 +94,15 @@ class Side(StrEnum):
     CALENDAR = "calendar"
 
 
+CONFLICT_RETENTION = timedelta(days=90)  # then Firestore's TTL policy deletes the record
+
+
 class Conflict(BaseModel):
-    """A merge decision: both sides changed `field` since the last sync; `winner` was kept."""
+    """A merge decision: both sides changed `field` since the last sync; `winner` was kept.
+
+    Kept `CONFLICT_RETENTION` after the decision (`expires_at`, a TTL field in Firestore);
+    records written before the field existed have none and stay until deleted.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -109,6 +116,7 @@ class Conflict(BaseModel):
     winner: Side
     reason: str
     decided_at: AwareDatetime
+    expires_at: AwareDatetime | None = None
 
 
 class OAuthState(BaseModel):

@@ -88,6 +88,7 @@ FIELD_OVERRIDES: tuple[FieldOverride, ...] = (
     FieldOverride("users", "email_key", (_ASC, _GROUP_ASC), reason="user_by_email"),
     FieldOverride("oauth_states", "expires_at", (), ttl=True, reason="single-use, short-lived"),
     FieldOverride("channels", "expires_at", (), ttl=True, reason="useless once expired"),
+    FieldOverride("conflicts", "expires_at", (), ttl=True, reason="merge records, 90 days"),
     FieldOverride("activities", "note", (), reason="up to 8 KB, never queried"),
     FieldOverride("activities", "public_description", (), reason="up to 8 KB, never queried"),
     FieldOverride("links", "base", (), reason="a snapshot map, never queried"),

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from calsync.domain.account import Account, SyncSettings
 from calsync.domain.activity import Activity, ActivityOp
-from calsync.domain.link import Conflict, Link, Side
+from calsync.domain.link import CONFLICT_RETENTION, Conflict, Link, Side
 from calsync.ports import EventWrite
 
 
@@ -136,5 +136,6 @@ def decision(
             winner=winner,
             reason=reason,
             decided_at=scope.now,
+            expires_at=scope.now + CONFLICT_RETENTION,
         )
     )
