@@ -136,7 +136,11 @@ def test_missing_names_what_a_query_lacks() -> None:
 def test_ttl_policies_and_the_firebase_format() -> None:
     described = indexes.firebase_json()
     ttl = {(o["collectionGroup"], o["fieldPath"]) for o in described["fieldOverrides"] if o["ttl"]}
-    assert ttl == {("oauth_states", "expires_at"), ("channels", "expires_at")}
+    assert ttl == {
+        ("oauth_states", "expires_at"),
+        ("channels", "expires_at"),
+        ("conflicts", "expires_at"),
+    }
     assert len(described["indexes"]) == len(indexes.COMPOSITE_INDEXES)
     first = described["indexes"][0]
     assert first["queryScope"] == "COLLECTION"
