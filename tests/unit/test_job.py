@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from calsync.domain import AccountStatus
-from calsync.domain.account import Pace
+from calsync.domain.account import Pace, SyncType
 from calsync.domain.schedule import evolve
 from calsync.errors import (
     ProviderAuthError,
@@ -203,6 +203,27 @@ def test_a_crash_anywhere_is_repaired_by_the_next_job(nth: int, after: bool) -> 
     assert len(links) == 2
     assert rig.memory.session().outbox.pending("acc", limit=10) == []
     assert [e.crm_activity_id for e in rig.events() if e.summary == "Out"] == [created.id]
+
+
+@pytest.mark.parametrize("nth", range(1, 13))
+def test_events_a_one_way_pull_skipped_come_in_when_two_way_is_back(nth: int) -> None:
+    """A job that pulled under one-way (skipping the calendar's own events) and died before
+    recording anything else: switching back to two-way still lists them and brings them in."""
+    rig = Rig()
+    rig.run()
+    two_way = rig.stored_account().settings
+    assert two_way is not None
+    rig.change_settings(two_way.model_copy(update={"sync_type": SyncType.ONE_WAY}))
+    rig.cal_create(summary="Made while one-way")
+    rig.tripwire.arm(nth, after=True)
+    try:
+        rig.run()
+    except Crash:
+        rig.clock.advance(CONFIG.lease_ttl + timedelta(seconds=1))
+    rig.tripwire.disarm()
+    rig.change_settings(two_way)
+    assert rig.run().outcome is JobOutcome.DONE
+    assert [a.subject for a in rig.activities()] == ["Made while one-way"]
 
 
 def test_a_job_leaves_the_request_budget_it_ended_with_on_the_account() -> None:

@@ -138,8 +138,8 @@ class _Run(Failures):
         sync = self.account.sync
         todo = what_changed(sync.applied_settings, self.settings, interrupted=sync.reconciling)
         ctx = Context(job.storage, provider, scope, self.lease, self.budget)
-        if todo.needed and not sync.reconciling:
-            self._begin_reconcile()
+        if sync.applied_settings != self.settings and not sync.reconciling:
+            self._begin_reconcile(redo=todo.needed)
         pull = Pull(ctx, txn_items=self.config.txn_items, reevaluate=todo.reevaluate)
         if todo.move:
             moves = Moves(ctx, batch=self.config.push_batch)
@@ -156,13 +156,19 @@ class _Run(Failures):
         self.reconciled = True
         push.outbox()
 
-    def _begin_reconcile(self) -> None:
-        """Note durably that a reconcile began: if it does not finish, the next job redoes it
-        in full (what was done in part, e.g. half the moves, is then completed)."""
+    def _begin_reconcile(self, *, redo: bool) -> None:
+        """Note durably, before anything is pulled under the new settings, that a reconcile
+        began: if it does not finish, the next job redoes it in full (what was done in part,
+        e.g. half the moves, is then completed). A change that asks for no work (say two-way
+        to one-way) is applied at once: events a pull skips under it are then known to have
+        been skipped, and switching back lists them again, even if this job stops early."""
 
         def work(uow: UnitOfWork) -> None:
             account = self.lease.check(uow)
-            self.lease.extend(uow, account, reconciling=True)
+            if redo:
+                self.lease.extend(uow, account, reconciling=True)
+            else:
+                self.lease.extend(uow, account, applied_settings=self.settings)
 
         self.job.storage.transaction(work)
 
