@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,9 +26,9 @@ from calsync.domain.activity import (
     LinkedItem,
     LinkedItemKind,
     User,
-    Visibility,
     stamp_changes,
 )
+from calsync.domain.rules import can_see_details
 from calsync.domain.schedule import evolve
 from calsync.errors import InvalidInput, NotFound, QueueError, ReadOnly, VersionMismatch
 from calsync.ports import UnitOfWork
@@ -96,16 +96,18 @@ class ActivityService:
         activity: Activity,
         cache: dict[tuple[LinkedItemKind, str], LinkedItem | None],
     ) -> bool:
-        if activity.owner_id == viewer.id:
-            return True
-        if activity.visibility is Visibility.ONLY_ME:
-            return False
-        for kind, item_id in activity.linked_item_ids.items():
-            if (kind, item_id) not in cache:
-                cache[kind, item_id] = uow.directory.linked_item(activity.company_id, kind, item_id)
-            if not may_see(viewer, cache[kind, item_id]):
-                return False
-        return True
+        """`rules.can_see_details`, reading the linked items only if it asks for them (a
+        linked item the CRM no longer has hides the details)."""
+
+        def linked() -> Iterator[LinkedItem]:
+            for kind, item_id in activity.linked_item_ids.items():
+                if (kind, item_id) not in cache:
+                    found = uow.directory.linked_item(activity.company_id, kind, item_id)
+                    cache[kind, item_id] = found
+                if (item := cache[kind, item_id]) is not None:
+                    yield item
+
+        return can_see_details(activity, viewer.id, linked())
 
     # -- changing --------------------------------------------------------------------------
 

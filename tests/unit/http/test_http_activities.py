@@ -68,6 +68,20 @@ def test_the_list_shows_others_only_me_activities_as_busy_blocks(api: Api, world
     assert {a["subject"] for a in mine} == {"Lunch with Ana", "Team lunch"}
 
 
+def test_others_see_no_details_of_an_activity_whose_deal_is_gone(api: Api, world: World) -> None:
+    """A deal the CRM no longer has is one nobody can be shown: the list hides the details
+    from everyone but the owner, as `rules.can_see_details` says."""
+    created = api("POST", "/activities", json={**LUNCH, "subject": "Deal talk"}).json
+    stored = world.storage.session().activities.get("c1", created["id"])
+    assert stored is not None
+    world.storage.session().activities.put(stored.model_copy(update={"deal_id": "gone"}))
+    seen = {a["id"]: a for a in api("GET", f"/activities?{RANGE}", user="bob").json["activities"]}
+    assert seen[created["id"]]["details_hidden"] is True
+    assert seen[created["id"]]["subject"] == "Busy"
+    [mine] = api("GET", f"/activities?{RANGE}").json["activities"]
+    assert mine["subject"] == "Deal talk"
+
+
 def test_read_only_activities_answer_409_with_a_reason(api: Api, world: World) -> None:
     created = api("POST", "/activities", json=LUNCH).json
     stored = world.storage.session().activities.get("c1", created["id"])
