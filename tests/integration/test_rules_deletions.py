@@ -114,3 +114,31 @@ def test_a_crm_deletion_of_an_unchanged_event_records_nothing(world: World) -> N
     world.sync()
     assert world.events() == []
     assert world.conflicts(account.id) == []
+
+
+@pytest.mark.parametrize("pull_first", [False, True], ids=["push-first", "pull-first"])
+def test_a_past_pair_deleted_in_the_crm_and_moved_back_in_the_calendar(
+    world: World, pull_first: bool
+) -> None:
+    """The CRM deletes an activity that is over (its past event is left alone), and the
+    calendar user moves that event back into the future. Whichever job comes first, the
+    deletion wins as it does for any calendar edit made meanwhile, and says so: the event is
+    not mistaken for an unknown orphan and deleted without a record."""
+    account = world.connect()
+    activity = world.crm_create(subject="Over", hours=1)
+    world.sync()
+    event = world.event_for(activity.id)
+    assert event is not None
+    world.clock.advance(timedelta(hours=3))
+    world.crm_delete(activity.id)
+    if not pull_first:
+        [job] = world.run_jobs()  # the deletion's push-only job: the past stays
+        assert job.outcome.value == "done"
+        assert world.event_for(activity.id) is not None
+    start = world.at(5)
+    world.cal().update(event.calendar_id, event.id, start=start, end=start + timedelta(hours=1))
+    world.sync()
+    assert world.events() == []
+    [decision] = world.conflicts(account.id)
+    assert (decision.field, decision.winner) == ("deleted", Side.CRM)
+    assert world.links(account.id) == []

@@ -74,6 +74,30 @@ def test_a_changed_calendar_leaves_imported_events_where_the_user_put_them(world
     assert len(world.activities()) == 1
 
 
+def test_switching_back_takes_what_became_of_imported_events_meanwhile(world: World) -> None:
+    """Imported events left in a calendar no longer synced, then deleted or moved into the
+    past there: the listing that follows the switch back does not show them, so each is asked
+    for, and the CRM follows (two-way) instead of keeping a stale twin forever."""
+    account = world.connect()
+    deleted = world.cal_create(summary="Deleted while not synced")
+    moved = world.cal_create(summary="Moved into the past while not synced")
+    world.sync()
+    moved_id = world.imported_id(account, moved.id)
+    world.change_settings(account.id, calendar_id=world.cal().add_calendar("CRM activities"))
+    world.sync()
+    world.cal().delete(deleted.calendar_id, deleted.id)
+    start = world.at(-3)
+    world.cal().update(moved.calendar_id, moved.id, start=start, end=start + timedelta(hours=1))
+    world.change_settings(account.id, calendar_id=world.cal().email)
+    world.sync()
+    assert world.activity(world.imported_id(account, deleted.id)) is None
+    kept = world.activity(moved_id)
+    assert kept is not None
+    assert (kept.start, kept.end) == (start, start + timedelta(hours=1))
+    assert {link.activity_id for link in world.links(account.id)} == {moved_id}
+    assert all(link.state.value == "linked" for link in world.links(account.id))
+
+
 def test_stop_deletes_nothing_and_resume_catches_up(world: World) -> None:
     account = world.connect()
     activity = world.crm_create(subject="Before the stop")
@@ -140,6 +164,29 @@ def test_a_withdrawn_authorization_shows_needs_reauthorization(world: World) -> 
     calls = len(world.results)
     world.sync()  # no retry storm: the account is no longer synced until reconnected
     assert len(world.results) == calls
+
+
+def test_a_calendar_that_cannot_be_synced_stops_with_an_error_the_user_can_act_on(
+    world: World,
+) -> None:
+    """The provider refuses the chosen calendar (gone, or never there): a permanent error,
+    recorded as `calendar_refused` with what to do, no retries, and nothing lost."""
+    account = world.connect()
+    activity = world.crm_create(subject="Stays")
+    world.sync()
+    world.change_settings(account.id, calendar_id="gone@group.calendar.example.com")
+    world.sync()
+    shown = world.account(account.id)
+    assert shown.status is AccountStatus.ERROR
+    assert shown.error is not None
+    assert shown.error.code == "calendar_refused"
+    assert "choose another calendar" in shown.error.message
+    assert shown.sync.next_check_at is None
+    calls = len(world.results)
+    world.sync()  # not synced until the user acts
+    assert len(world.results) == calls
+    assert world.activity(activity.id) is not None
+    assert world.event_for(activity.id) is not None
 
 
 def test_the_account_shows_its_last_successful_sync(world: World) -> None:

@@ -25,7 +25,7 @@ from calsync.domain import (
     Visibility,
 )
 from calsync.domain.account import PrivateEvents, SyncType
-from calsync.domain.ids import activity_id_from_event_id, imported_activity_id
+from calsync.domain.ids import activity_id_from_event_id, event_id_for, imported_activity_id
 from calsync.domain.link import SyncedFields
 from calsync.domain.mapping import (
     any_future,
@@ -323,6 +323,30 @@ def check_kept(world: World, crm_work: set[str], gone_on_purpose: set[str]) -> N
             c for c in world.conflicts if (c.activity_id, c.field) == (activity_id, "deleted")
         ]
         assert recorded, f"activity {activity_id} vanished from the CRM without a record"
+
+
+def check_events_kept(
+    world: World, edits: Edits, crm_deleted: dict[Item, tuple[str, datetime]]
+) -> None:
+    """A calendar edit made after the CRM user deleted the item's activity (e.g. its past
+    event, left alone, moved back into the future) never vanishes with the event unrecorded:
+    if calsync deleted that event, the deletion's win over the edit was recorded."""
+    live = {event.id for events in world.events.values() for event in events}
+    for item, (activity_id, deleted_at) in crm_deleted.items():
+        # (Edits of fields whose every change is new: a guest added and removed again is no
+        # change at all. None are left once the calendar user deleted the event.)
+        touches = [edits.last_touch(item, "cal", world.now, name) for name in LATEST_WINS]
+        edited = max((t for t in touches if t is not None), default=None)
+        event_id = item[1] if item[0] == "cal" else event_id_for(item[1])
+        if edited is None or edited < deleted_at or event_id in live:
+            continue
+        recorded = [
+            c
+            for c in world.conflicts
+            if (c.activity_id, c.field, c.winner) == (activity_id, "deleted", Side.CRM)
+            and c.decided_at >= edited
+        ]
+        assert recorded, f"event {event_id}, edited after its activity went, deleted unrecorded"
 
 
 def _described(fields: SyncedFields, name: str) -> str:

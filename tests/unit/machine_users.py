@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from calsync.domain import Activity, CalendarEvent, SyncSettings
@@ -31,6 +31,8 @@ class Users:
         # deleting its event).
         self.crm_work: set[str] = set()
         self.gone_on_purpose: set[str] = set()
+        # Items the CRM user deleted while they had an event: (activity id, when).
+        self.crm_deleted: dict[Item, tuple[str, datetime]] = {}
 
     def tick(self) -> None:
         self.rig.clock.advance(timedelta(seconds=1))
@@ -177,6 +179,7 @@ class Users:
         self.rig.crm_delete(activity_id)
         self.gone_on_purpose.add(activity_id)
         if item is not None:
+            self.crm_deleted[item] = (activity_id, self.rig.clock.now())
             twin = next((e for e in self.live() if self.item_of_event(e) == item), None)
             survivor = fields_from_event(twin) if twin is not None else None
             self.edits.deleted(item, "crm", self.rig.clock.now(), survivor)
@@ -219,6 +222,21 @@ class Users:
             self.rig.clock.now(),
             names,
         )
+
+    def cal_revive(self, event: CalendarEvent) -> None:
+        """The calendar user moves a past event back into the future (to tomorrow)."""
+        self.tick()
+        current = self.rig.service.live(event.calendar_id, event.id)
+        assert current is not None
+        tomorrow = self.rig.clock.now() + timedelta(days=1)
+        if current.start_date is not None:
+            day = tomorrow.date()
+            change: dict[str, Any] = {"start_date": day, "end_date": day + timedelta(days=1)}
+        else:
+            change = {"start": tomorrow, "end": tomorrow + timedelta(hours=1)}
+        updated = self.rig.service.user_update(current.calendar_id, current.id, **change)
+        item = self.item_of_event(updated)
+        self.edits.record(item, "cal", fields_from_event(updated), self.rig.clock.now(), ("when",))
 
     def cal_attendee(self, event: CalendarEvent, email: str) -> None:
         self.tick()

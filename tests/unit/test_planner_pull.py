@@ -237,9 +237,13 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         ),
         ["DropLink"],
     ),
-    "deleted in the crm, the pair over on both sides: link forgotten": (
+    "deleted in the crm, the pair over on both sides: left alone, the link kept": (
         lambda: (*_past_pair(summary="Edited afterwards")[:3], None),
-        ["DropLink"],
+        [],
+    ),
+    "deleted in the crm when over, moved back into the future: deletion wins, recorded": (
+        lambda: (*_past_pair(start=T0 + timedelta(hours=5), end=T0 + timedelta(hours=6))[:3], None),
+        ["PutLink", "QueuePush", "Record"],
     ),
     "removed after a crm edit (two-way): deletion wins, recorded": (
         lambda: (
@@ -249,6 +253,24 @@ CASES: dict[str, tuple[Case, list[str]]] = {
             activity(subject="edited"),
         ),
         ["RemoveActivity", "DropLink", "Record"],
+    ),
+    "removed while released, its calendar synced again (two-way): the activity goes": (
+        lambda: (
+            scope(),
+            RemovedEvent(id=imported()[1].id, calendar_id="cal"),
+            link(*imported(), state=LinkState.RELEASED),
+            imported()[0],
+        ),
+        ["RemoveActivity", "DropLink"],
+    ),
+    "removed while released, its calendar not synced: nothing": (
+        lambda: (
+            scope(),
+            RemovedEvent(id=imported()[1].id, calendar_id="old"),
+            link(*imported(), state=LinkState.RELEASED, calendar_id="old"),
+            imported()[0],
+        ),
+        [],
     ),
 }
 

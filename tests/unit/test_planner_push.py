@@ -129,10 +129,10 @@ CASES: dict[str, tuple[Case, str | None, list[str]]] = {
         "DeleteEvent",
         [],
     ),
-    "deleted in the crm, the pair over: only unlinked": (
+    "deleted in the crm, the pair over: left alone, the link kept": (
         lambda: (scope(), None, link(activity(**PAST), event(**PAST))),
         None,
-        ["DropLink", "ClearOutbox"],
+        ["ClearOutbox"],
     ),
     "deleted before any push: nothing": (
         lambda: (scope(), None, None),

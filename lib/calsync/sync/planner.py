@@ -162,6 +162,11 @@ def _removed(  # noqa: PLR0911 - a decision table: one return per case
     if link is None or link.event_id != removal.id or link.calendar_id != removal.calendar_id:
         # Never synced (or already handled): nothing to do.
         return []
+    if link.state is LinkState.RELEASED and link.calendar_id == scope.calendar_id:
+        # Its calendar is synced again, and the user deleted the event meanwhile: tie the
+        # pair again, from where they were, and take the deletion.
+        revived = evolve(link, state=LinkState.LINKED, updated_at=scope.now)
+        return _removed(scope, removal, revived, activity)
     if link.state is not LinkState.LINKED:
         # Already unlinked by an earlier deletion (one-way), or its calendar is not synced.
         return []
@@ -201,8 +206,9 @@ def _deleted_in_crm(scope: Scope, event: CalendarEvent, link: Link) -> list[Acti
         again = _unlinked(scope, event, None)
         return again if any(isinstance(a, PutLink) for a in again) else [DropLink(link.activity_id)]
     if not any_future(scope.now, event, link.base):
-        # The pair over on both sides: the past is left alone.
-        return [DropLink(link.activity_id)]
+        # The pair over on both sides: the past is left alone. The link stays, so that the
+        # event moved back into the future later meets this rule again, not the orphans'.
+        return []
     # The event lives on: the push deletes it. A calendar edit made since the last sync loses
     # to the deletion (recorded).
     return _leaving(

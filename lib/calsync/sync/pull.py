@@ -154,11 +154,13 @@ class Pull:
         return PullResult(new_cursor, committed=True, full=True, changes=count)
 
     def _sweep(self, seen: SeenIds) -> int:
-        """Links of future items whose event the full listing did not show: ask for each."""
+        """Links of future items whose event the full listing did not show: ask for each
+        (released ones too: their calendar is synced again, and what became of their events
+        while it was not, moved into the past or deleted, is news to tie them again with)."""
         missing = (
             link
             for link in self.storage.session().links.all(self.scope.account_id)
-            if link.state is LinkState.LINKED
+            if link.state in (LinkState.LINKED, LinkState.RELEASED)
             and link.calendar_id == self.scope.calendar_id
             and (link.base is None or is_future(link.base, self.scope.now))
             and link.event_id not in seen

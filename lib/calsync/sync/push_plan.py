@@ -48,10 +48,14 @@ def plan_push(  # noqa: PLR0911, PLR0912 - a decision table: one return per case
         if link is None:
             # Deleted in the CRM before it was ever pushed: nothing to undo.
             return PushStep(None, [clear])
-        over = link.base is not None and not any_future(scope.now, link.base, link.event_base)
-        if link.read_only or over:
-            # Occurrences are never written, and the past is left alone.
+        if link.read_only:
+            # Occurrences are never written.
             return PushStep(None, [DropLink(activity_id), clear])
+        if link.base is not None and not any_future(scope.now, link.base, link.event_base):
+            # The past is left alone. The link stays: should the calendar user move the event
+            # back into the future, the pull meets it as a deleted activity's event (the
+            # deletion wins, recorded), not as an unknown orphan deleted without a word.
+            return PushStep(None, [clear])
         # Deleted in the CRM: its event goes too, if it is still as we last saw it (a calendar
         # edit meanwhile is STALE: recorded as lost to the deletion, then the event goes).
         return PushStep(DeleteEvent(link.event_id, if_match=link.event_etag))
